@@ -1,0 +1,32 @@
+"""Grammars for syslog messages: ``%FACILITY-SEVERITY-MNEMONIC: text``.
+
+``%CRYPTO-5-IKEV2_SESSION_STATUS: Crypto tunnel v2 is UP. Peer 10.0.0.2:500 Id: 10.0.0.2``
+and every other ``%...`` message (``%LINEPROTO-5-UPDOWN``, ASA/FTD ``%FTD-vpn-5-752004``).
+``key=value`` pairs in the text (``destaddr=150.1.1.1, prot=50, spi=0x...``) become fields.
+"""
+
+from __future__ import annotations
+
+import pyparsing as pp
+
+#: ``%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for ...``
+MESSAGE = pp.Regex(
+    r"%(?P<facility>[A-Z][A-Z0-9_]*)(?:-(?P<subfacility>[a-z]+))?-(?P<severity>[0-7])"
+    r"-(?P<mnemonic>[A-Za-z0-9_]+)\s*:\s*(?P<message>.*)"
+)
+
+#: ``destaddr=150.1.1.1,`` ``input interface=GigabitEthernet1`` ``User=ra2``: a key of
+#: words joined by spaces or underscores, '=', and a value up to a comma or space.
+KEY_VALUE = pp.Regex(r"(?P<key>[A-Za-z][A-Za-z_]*(?: [a-z]+)?)\s*=\s*(?P<value>[^\s,]+)")
+
+#: ``Crypto tunnel v2 is UP.  Peer 10.0.0.2:500  Id: 10.0.0.2`` (IKEV2_SESSION_STATUS).
+IKEV2_SESSION_STATUS = pp.Regex(
+    r"Crypto tunnel v2 is (?P<state>UP|DOWN)\.?\s*Peer (?P<peer>\S+?):(?P<peer_port>\d+)"
+    r"(?:\s+(?:fvrf: (?P<fvrf>\S+)\s+ivrf: (?P<ivrf>\S+)\s+)?Id: (?P<identity>\S+))?"
+)
+
+#: ``ISAKMP is ON`` / ``ISAKMP is OFF`` (console echo may follow: ``ISAKMP is OFFno shut``).
+ISAKMP_ON_OFF = pp.Regex(r"ISAKMP is (?P<state>ON|OFF)")
+
+#: ``IKE message from 10.1.1.1 has no SA and is not an initialization offer``.
+PEER_FROM = pp.Regex(r".*?\b(?:from|peer|Peer)\s+(?P<peer>\d{1,3}(?:\.\d{1,3}){3})")

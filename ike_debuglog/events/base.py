@@ -1,0 +1,164 @@
+"""What every event shares: its source span and time, and the value types it is made of.
+
+Events are built with ``model_construct``: the grammars already guarantee the shape of
+every value, so there is no second validation on the hot path.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+import pyparsing as pp
+from pydantic import BaseModel, ConfigDict
+
+from .. import registry
+from ..framing import Message
+
+_E = TypeVar("_E", bound="EventBase")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Endpoint(_Frozen):
+    """An address as printed (masked ones such as ``185.x.y.113`` included) and its port."""
+
+    address: str
+    port: int | None = None
+
+
+class Payload(_Frozen):
+    """One payload of an IKEv2 message: the token as printed and its IANA meaning."""
+
+    raw: str
+    type: str | None = None
+    code: int | None = None
+    notify: str | None = None
+    notify_code: int | None = None
+
+
+class Proxy(_Frozen):
+    """An IPsec proxy identity (traffic selector) ``network/mask/protocol/port``.
+
+    Protocol 256 (and 0 on older IOS) means any protocol.
+    """
+
+    network: str
+    mask: str
+    prefix_length: int | None = None
+    protocol: int
+    port: int
+    type: int | None = None
+
+
+class EventBase(_Frozen):
+    """Where an event came from: its 1-based line span, time stamp and host."""
+
+    kind: str
+    line: int
+    end_line: int
+    timestamp: datetime | None = None
+    timestamp_raw: str | None = None
+    clock_authoritative: bool | None = None
+    host: str | None = None
+    sequence: int | None = None
+
+    @classmethod
+    def build(cls: type[_E], source: Message, /, **fields: Any) -> _E:
+        """An event for the message ``source`` from values a grammar has already checked."""
+        return cls.model_construct(
+            line=source.line,
+            end_line=source.end_line,
+            timestamp=source.timestamp,
+            timestamp_raw=source.timestamp_raw,
+            clock_authoritative=source.clock_authoritative,
+            host=source.host,
+            sequence=source.sequence,
+            **fields,
+        )
+
+
+def as_int(value: Any) -> int | None:
+    return None if value in (None, "") else int(value)
+
+
+def as_str(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def as_spi(value: Any) -> str | None:
+    return None if value in (None, "") else str(value).upper().rjust(16, "0")
+
+
+def endpoint_from(result: pp.ParseResults, name: str) -> Endpoint | None:
+    address = result.get(name)
+    if not address:
+        return None
+    return Endpoint.model_construct(address=address, port=as_int(result.get(f"{name}_port")))
+
+
+def proxy_from(result: pp.ParseResults, name: str) -> Proxy | None:
+    network = result.get(f"{name}_network")
+    if not network:
+        return None
+    mask = str(result.get(f"{name}_mask"))
+    return Proxy.model_construct(
+        network=network,
+        mask=mask,
+        prefix_length=_prefix_length(mask),
+        protocol=int(result.get(f"{name}_protocol")),
+        port=int(result.get(f"{name}_port")),
+        type=as_int(result.get(f"{name}_type")),
+    )
+
+
+def _prefix_length(mask: str) -> int | None:
+    if mask.isdigit():
+        return int(mask)
+    try:
+        return ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen
+    except ValueError:
+        return None
+
+
+def payloads_from(items: pp.ParseResults | None) -> list[Payload] | None:
+    """Payload models for the payload tokens a grammar found (None when no list was printed)."""
+    if items is None:
+        return None
+    payloads = []
+    for item in items:
+        raw = str(item.get("raw"))
+        if raw.startswith("NOTIFY("):
+            number = as_int(item.get("notify_number"))
+            name = as_str(item.get("notify_name"))
+            if number is None and name is not None:
+                number = registry.notify_code(name)
+            canonical = registry.notify_name(number) if number is not None else None
+            payloads.append(
+                Payload.model_construct(
+                    raw=raw, type="Notify", code=41, notify=canonical or name, notify_code=number
+                )
+            )
+            continue
+        row = registry.payload_type(raw)
+        payloads.append(
+            Payload.model_construct(
+                raw=raw, type=row.name if row else None, code=row.code if row else None
+            )
+        )
+    return payloads
+
+
+
+
+Direction = Literal["sent", "received"]
+Role = Literal["initiator", "responder"]
+_ROLES: dict[str, Role] = {"I": "initiator", "R": "responder"}
+
+
+def role_from(value: Any) -> Role | None:
+    """``initiator``/``responder`` for a printed ``I``/``R``."""
+    return _ROLES.get(str(value)) if value else None

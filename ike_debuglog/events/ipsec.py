@@ -1,0 +1,208 @@
+"""IPsec events: key engine proposal blocks, SA creation and deletion, rejected proposals."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pyparsing as pp
+
+from ..framing import Message
+from .base import Endpoint, EventBase, Proxy, as_int, as_str, endpoint_from, proxy_from
+
+IpsecDirection = Literal["inbound", "outbound"]
+
+
+class _Identity(EventBase):
+    """The addresses and proxy identities (traffic selectors) an IPsec record names."""
+
+    local: Endpoint | None = None
+    remote: Endpoint | None = None
+    local_proxy: Proxy | None = None
+    remote_proxy: Proxy | None = None
+
+    @staticmethod
+    def identity(result: pp.ParseResults) -> dict[str, Any]:
+        """The local/remote endpoints and proxies of a parsed block."""
+        return {
+            "local": endpoint_from(result, "local"),
+            "remote": endpoint_from(result, "remote"),
+            "local_proxy": proxy_from(result, "local_proxy"),
+            "remote_proxy": proxy_from(result, "remote_proxy"),
+        }
+
+
+def transforms_from(result: pp.ParseResults) -> list[str] | None:
+    """Transform names from the grammar's ``transforms`` list, None when none was printed."""
+    names = result.get("transforms")
+    return None if names is None else [str(name) for name in names]
+
+
+class _ProposalBlock(_Identity):
+    """Fields shared by ``sa_request``, ``validate_proposal_request`` and ``initialize_sas``."""
+
+    direction: IpsecDirection | None = None
+    protocol: str | None = None
+    transforms: list[str] | None = None
+    mode: str | None = None
+    lifetime_seconds: int | None = None
+    lifetime_kb: int | None = None
+    spi: int | None = None
+    spi_hex: str | None = None
+    conn_id: int | None = None
+    keysize: int | None = None
+    flags: str | None = None
+    proposal_part: int | None = None
+
+    @classmethod
+    def from_parsed(
+        cls, result: pp.ParseResults, message: Message, transforms: pp.ParseResults | None
+    ) -> _ProposalBlock:
+        direction = result.get("direction")
+        spi_hex = as_str(result.get("spi_hex"))
+        return cls.build(
+            message,
+            **cls.identity(result),
+            direction=direction.lower() if direction else None,
+            protocol=as_str(result.get("protocol")),
+            transforms=None if transforms is None else transforms_from(transforms),
+            mode=as_str(result.get("mode")),
+            lifetime_seconds=as_int(result.get("lifetime_seconds")),
+            lifetime_kb=as_int(result.get("lifetime_kb")),
+            spi=as_int(result.get("spi")),
+            spi_hex=spi_hex.upper().rjust(8, "0") if spi_hex else None,
+            conn_id=as_int(result.get("conn_id")),
+            keysize=as_int(result.get("keysize")),
+            flags=as_str(result.get("flags")),
+            proposal_part=as_int(result.get("proposal_part")),
+        )
+
+
+class IpsecSaRequest(_ProposalBlock):
+    """``IPSEC(sa_request)``: IKE is asked to negotiate SAs for this traffic."""
+
+    kind: Literal["ipsec_sa_request"] = "ipsec_sa_request"
+
+
+class IpsecValidateProposal(_ProposalBlock):
+    """``IPSEC(validate_proposal_request)``: a peer's quick mode / child SA proposal."""
+
+    kind: Literal["ipsec_validate_proposal"] = "ipsec_validate_proposal"
+
+
+class IpsecInitializeSa(_ProposalBlock):
+    """``IPSEC(initialize_sas)``: the negotiated SA handed to the key engine."""
+
+    kind: Literal["ipsec_initialize_sa"] = "ipsec_initialize_sa"
+
+
+class IpsecRequestTimer(_Identity):
+    """``IPSEC:(SESSION ID = n) (key_engine) request timer fired: count = n``."""
+
+    kind: Literal["ipsec_request_timer"] = "ipsec_request_timer"
+    session_id: int | None = None
+    count: int
+
+    @classmethod
+    def from_parsed(cls, result: pp.ParseResults, message: Message) -> IpsecRequestTimer:
+        return cls.build(
+            message,
+            **cls.identity(result),
+            session_id=as_int(result.get("session_id")),
+            count=int(result.get("count")),
+        )
+
+
+class _SaBlock(_Identity):
+    """Fields shared by ``IPSEC(create_sa)`` and ``IPSEC(delete_sa)``."""
+
+    sa_destination: str | None = None
+    sa_protocol: int | None = None
+    spi: int | None = None
+    spi_hex: str | None = None
+    transforms: list[str] | None = None
+    conn_id: int | None = None
+    lifetime_seconds: int | None = None
+    lifetime_kb: int | None = None
+
+    @classmethod
+    def from_parsed(
+        cls, result: pp.ParseResults, message: Message, transforms: pp.ParseResults | None
+    ) -> _SaBlock:
+        spi_hex = as_str(result.get("spi_hex"))
+        return cls.build(
+            message,
+            **cls.identity(result),
+            sa_destination=as_str(result.get("sa_dest")),
+            sa_protocol=as_int(result.get("sa_protocol")),
+            spi=as_int(result.get("spi")),
+            spi_hex=spi_hex.upper().rjust(8, "0") if spi_hex else None,
+            transforms=None if transforms is None else transforms_from(transforms),
+            conn_id=as_int(result.get("conn_id")),
+            lifetime_seconds=as_int(result.get("lifetime_seconds")),
+            lifetime_kb=as_int(result.get("lifetime_kb")),
+        )
+
+
+class IpsecCreateSa(_SaBlock):
+    """``IPSEC(create_sa): sa created``."""
+
+    kind: Literal["ipsec_create_sa"] = "ipsec_create_sa"
+
+
+class IpsecDeleteSa(_SaBlock):
+    """``IPSEC(delete_sa): deleting SA``."""
+
+    kind: Literal["ipsec_delete_sa"] = "ipsec_delete_sa"
+
+
+class IpsecProposalRejected(EventBase):
+    """``transform proposal not supported for identity: {esp-aes 256 esp-sha512-hmac }``.
+
+    Remote-access clients offer many proposals and IOS logs this for each one it refuses,
+    so one of these is not by itself a failed negotiation.
+    """
+
+    kind: Literal["ipsec_proposal_rejected"] = "ipsec_proposal_rejected"
+    transforms: list[str]
+
+    @classmethod
+    def from_parsed(
+        cls, result: pp.ParseResults, message: Message, transforms: pp.ParseResults | None
+    ) -> IpsecProposalRejected:
+        return cls.build(message, transforms=transforms_from(transforms) if transforms else [])
+
+
+class IpsecProxyMatch(EventBase):
+    """``Crypto mapdb : proxy_match`` with the selector a crypto map was matched on."""
+
+    kind: Literal["ipsec_proxy_match"] = "ipsec_proxy_match"
+    local_address: str
+    remote_address: str
+    protocol: int
+    local_port: int
+    remote_port: int
+
+    @classmethod
+    def from_parsed(cls, result: pp.ParseResults, message: Message) -> IpsecProxyMatch:
+        return cls.build(
+            message,
+            local_address=str(result.get("local_address")),
+            remote_address=str(result.get("remote_address")),
+            protocol=int(result.get("protocol")),
+            local_port=int(result.get("local_port")),
+            remote_port=int(result.get("remote_port")),
+        )
+
+
+class IpsecMessage(EventBase):
+    """Any other ``IPSEC(function): text`` record, kept with its function name."""
+
+    kind: Literal["ipsec_message"] = "ipsec_message"
+    function: str
+    message: str
+
+    @classmethod
+    def from_parsed(cls, result: pp.ParseResults, message: Message) -> IpsecMessage:
+        return cls.build(
+            message, function=str(result.get("function")), message=str(result.get("message"))
+        )

@@ -1,0 +1,55 @@
+"""Syslog messages, and the records no grammar recognised."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pyparsing as pp
+
+from ..framing import Message
+from .base import EventBase, as_str
+
+
+class SyslogMessage(EventBase):
+    """A ``%FACILITY-SEVERITY-MNEMONIC: text`` message; ``key=value`` pairs become fields."""
+
+    kind: Literal["syslog"] = "syslog"
+    facility: str
+    subfacility: str | None = None
+    severity: int
+    mnemonic: str
+    message: str
+    fields: dict[str, str]
+
+    @classmethod
+    def from_parsed(
+        cls, result: pp.ParseResults, message: Message, fields: dict[str, str]
+    ) -> SyslogMessage:
+        return cls.build(
+            message,
+            facility=str(result.get("facility")),
+            subfacility=as_str(result.get("subfacility")),
+            severity=int(result.get("severity")),
+            mnemonic=str(result.get("mnemonic")),
+            message=str(result.get("message")).strip(),
+            fields=fields,
+        )
+
+
+Family = Literal["ikev2", "isakmp", "ipsec", "crypto", "syslog", "console"]
+
+
+class Unrecognized(EventBase):
+    """Lines no grammar recognised, reported so that nothing is lost.
+
+    ``family`` says what the lines look like (``isakmp`` for IKEv1 debug output,
+    ``console`` for prompts and command output), so new wording can be found.
+    """
+
+    kind: Literal["unrecognized"] = "unrecognized"
+    text: str
+    family: Family | None = None
+
+    @classmethod
+    def from_message(cls, message: Message, family: Family | None) -> Unrecognized:
+        return cls.build(message, text="\n".join(message.lines), family=family)

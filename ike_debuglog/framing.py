@@ -1,0 +1,286 @@
+"""Framing: physical lines into logical messages with their span, timestamp and host.
+
+One pass, one compiled regex per line for the prefix: this is the hot path, so no
+pyparsing here (a grammar call costs about ten times a regex match).  A message
+starts at a line that carries a timestamp or syslog prefix, a debug facility
+(``IKEv2:``, ``ISAKMP``, ``IPSEC(``, ``%FAC-N-MNEMONIC``, ...) or a router prompt;
+every other non-blank line continues the message before it, which is how IOS prints
+packet blocks (header, SPI line, exchange line, payload list) and how web pages and
+terminals wrap long records.  Blank lines belong to the message before them, so the
+spans of all messages cover every input line exactly once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Final
+
+MONTHS: Final[dict[str, int]] = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+        start=1,
+    )
+}
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_UTC_NAMES: Final = frozenset({"UTC", "GMT", "Z", "UT"})
+
+#: Everything IOS, a paste site or a syslog server may put before the message text.
+#: Groups: quote (markdown "> "), pri (<N>), iso / iso_host (RFC 5424 or ISO-stamped
+#: server files), bsd / bsd_host (RFC 3164 server stamp and host), seq (IOS sequence
+#: number), marker (* or . clock flags, or a markdown bullet), stamp (IOS date stamp),
+#: uptime (IOS uptime stamp), origin (host name after the stamp, `logging origin-id`).
+PREFIX_RE: Final = re.compile(
+    rf"""
+    (?P<quote>(?:>[ \t]?)+)?
+    [ \t]*
+    (?:<(?P<pri>\d{{1,3}})>(?:1[ ])?:?)?
+    (?:
+        (?P<iso>\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?):?[ ]
+        (?:(?P<iso_host>(?![A-Za-z]+\()[A-Za-z0-9][\w.\-:]*)[ ](?:-[ ]-[ ]-[ ]-[ ])?
+            (?=\d+:[ ]|[*.]?{_MONTH}|%|\d{{2}}:\d\d:\d\d|[\w\-]+:[ ]))?
+    |
+        (?P<bsd>{_MONTH}[ ]{{1,2}}\d{{1,2}}[ ]\d\d:\d\d:\d\d)[ ]
+        (?P<bsd_host>[A-Za-z0-9][\w.\-:]*[\w])[ ]
+        (?=\d+:[ ]|[*.]?{_MONTH}|%|\d{{2}}:\d\d:\d\d)
+    )?
+    (?:(?P<seq>\d+):[ ])?
+    (?:
+        (?P<marker>[*.]|-[ ])?
+        (?:
+            (?P<stamp>{_MONTH}[ ]{{1,2}}\d{{1,2}}(?:[ ]\d{{4}})?[ ]\d\d:\d\d:\d\d(?:\.\d{{1,6}})?
+                (?:[ ](?P<tz>[A-Za-z]{{2,5}}(?:[+-]\d{{1,2}})?))?)
+        |
+            (?P<uptime>(?:\d+[ywdh]){{1,3}}\d*|\d\d:\d\d:\d\d(?:\.\d{{1,6}})?)
+        )
+        :[ ]?
+        (?:(?P<origin>[A-Za-z0-9][\w.\-]*)[ ](?=%[A-Z]))?
+    )?
+    """,
+    re.VERBOSE,
+)
+
+#: A line whose text (after its prefix) starts with one of these begins a new record.
+RECORD_START_RE: Final = re.compile(
+    r"""
+    (?:IKEv2[:\-]|IKEv1\b|ISAKMP\b|ISAKMP-|IPSEC[:(]|IPsec[:(]|%[A-Z][A-Z0-9_]*-(?:[a-z]+-)?\d-
+      |crypto_engine|CRYPTO_ENGINE|CryptoEngine|Crypto[ ]mapdb|\(ipsec_process_proposal\)
+      |SA[ ]ID:\d|\[IKEv[12]|CRYPTO_|IPSEC_|IKE_)
+    """,
+    re.VERBOSE,
+)
+
+#: Lines that continue a packet block although they start with a facility:
+#: `debug crypto ikev2 packet` prints the decoded header as its own IKEv2-PAK record.
+CONTINUATION_RE: Final = re.compile(r"IKEv2-(?:PAK|PROTO-\d+):[^\n]*Next payload:")
+
+#: A router prompt, possibly followed by a typed command: `R2#`, `Hub-RTR(config)#conf t`.
+PROMPT_RE: Final = re.compile(r"[A-Za-z][\w.\-/]*(?:\([\w\-/]+\))?[#>]")
+
+#: Console output that is not debug output and never continues a debug record.
+CONSOLE_NOISE_RE: Final = re.compile(
+    r"""
+    (?:Type[ ]escape[ ]sequence|Sending[ ]\d+,[ ]\d+-byte|Success[ ]rate[ ]is|Packet[ ]sent[ ]with
+      |Enter[ ]configuration[ ]commands|Configuring[ ]from[ ]terminal|All[ ]possible[ ]debugging
+      |%[ ]Invalid[ ]input|Translating[ ]"|Building[ ]configuration|Syslog[ ]logging:
+      |Log[ ]Buffer[ ]\(|\S.*debugging[ ]is[ ](?:on|off)$)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A logical message: the text of one record and where it came from.
+
+    ``lines`` holds the record's non-blank lines with the prefix removed from the first
+    and surrounding white space removed from all; ``line``/``end_line`` span every
+    physical line the message owns, trailing blank lines included.
+    """
+
+    line: int
+    end_line: int
+    lines: tuple[str, ...]
+    timestamp_raw: str | None = None
+    timestamp: datetime | None = None
+    clock_authoritative: bool | None = None
+    host: str | None = None
+    sequence: int | None = None
+    framing: str = "console"
+
+    @property
+    def text(self) -> str:
+        """The record as one line: wrapped lines joined with a space."""
+        return " ".join(self.lines)
+
+
+@dataclass(slots=True)
+class _Prefix:
+    body: str
+    has_prefix: bool
+    timestamp_raw: str | None
+    timestamp: datetime | None
+    clock_authoritative: bool | None
+    host: str | None
+    sequence: int | None
+    framing: str
+
+
+def parse_stamp(stamp: str, tz: str | None, year: int) -> datetime | None:
+    """Datetime of an IOS date stamp such as ``Apr 29 2025 16:57:42.200``; None if invalid.
+
+    A stamp without a year takes ``year``; UTC/GMT stamps are timezone-aware, other zone
+    names stay naive because IOS prints local abbreviations without their offset.
+    """
+    parts = stamp.split()
+    try:
+        month = MONTHS[parts[0]]
+        day = int(parts[1])
+        stamp_year = int(parts[2]) if len(parts) == 4 else year
+        clock = parts[-1]
+        hms, _, fraction = clock.partition(".")
+        hour, minute, second = (int(part) for part in hms.split(":"))
+        micro = int(fraction.ljust(6, "0")[:6]) if fraction else 0
+        value = datetime(stamp_year, month, day, hour, minute, second, micro)
+    except (KeyError, ValueError, IndexError):
+        return None
+    if tz is not None and tz.upper() in _UTC_NAMES:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def _parse_iso(stamp: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _bsd_stamp(stamp: str, year: int) -> datetime | None:
+    return parse_stamp(stamp, None, year)
+
+
+def split_prefix(text: str, year: int) -> _Prefix:
+    """Separate the framing prefix of one physical line from its message text."""
+    match = PREFIX_RE.match(text)
+    assert match is not None  # every group is optional: the pattern always matches
+    groups = match.groupdict()
+    body = text[match.end() :].strip()
+    timestamp_raw: str | None = None
+    timestamp: datetime | None = None
+    authoritative: bool | None = None
+    host = groups["iso_host"] or groups["bsd_host"] or groups["origin"]
+    framing = "console"
+    if groups["pri"] is not None or groups["iso"] or groups["bsd"]:
+        framing = "syslog"
+    elif groups["seq"] is not None:
+        framing = "show_logging"
+    if groups["stamp"]:
+        timestamp_raw = groups["stamp"]
+        timestamp = parse_stamp(groups["stamp"], groups["tz"], year)
+    elif groups["uptime"]:
+        timestamp_raw = groups["uptime"]
+    if timestamp_raw is not None:
+        marker = groups["marker"]
+        # Cisco: '*' clock not authoritative, '.' authoritative but not synchronised
+        # since; a markdown bullet ('- ') replaced whichever marker there was.
+        authoritative = None if marker == "- " else marker is None
+        if groups["uptime"]:
+            authoritative = None
+    elif groups["iso"]:
+        timestamp_raw = groups["iso"]
+        timestamp = _parse_iso(groups["iso"])
+    elif groups["bsd"]:
+        timestamp_raw = groups["bsd"]
+        timestamp = _bsd_stamp(groups["bsd"], year)
+    has_prefix = timestamp_raw is not None or groups["pri"] is not None or groups["seq"] is not None
+    sequence = int(groups["seq"]) if groups["seq"] is not None else None
+    return _Prefix(body, has_prefix, timestamp_raw, timestamp, authoritative, host, sequence, framing)
+
+
+class _Builder:
+    """Accumulates the lines of the message under construction."""
+
+    __slots__ = ("first", "head", "last", "lines", "open")
+
+    def __init__(self, number: int, head: _Prefix, open_for_continuation: bool) -> None:
+        self.first = number
+        self.last = number
+        self.head = head
+        self.lines: list[str] = [head.body] if head.body else []
+        self.open = open_for_continuation
+
+    def build(self) -> Message:
+        head = self.head
+        return Message(
+            self.first,
+            self.last,
+            tuple(self.lines),
+            head.timestamp_raw,
+            head.timestamp,
+            head.clock_authoritative,
+            head.host,
+            head.sequence,
+            head.framing,
+        )
+
+
+def _decode(line: str | bytes) -> str:
+    if isinstance(line, bytes):
+        return line.decode("utf-8", errors="replace")
+    return line
+
+
+def frame_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Iterator[Message]:
+    """Group physical lines into messages, lazily.
+
+    ``year`` completes stamps that print none (the default is the current year).
+    Accepts text or bytes lines, with or without their line endings; undecodable bytes
+    are replaced, never dropped.
+    """
+    stamp_year = year if year is not None else datetime.now().year
+    current: _Builder | None = None
+    pending_blank: list[int] = []
+    for number, raw in enumerate(lines, start=1):
+        text = _decode(raw).rstrip("\r\n")
+        if number == 1:
+            text = text.lstrip("\ufeff")
+        if not text.strip() or not text.strip(" \t>"):
+            if current is None:
+                pending_blank.append(number)
+            else:
+                current.last = number
+            continue
+        prefix = split_prefix(text, stamp_year)
+        body = prefix.body
+        starts = (
+            prefix.has_prefix
+            or current is None
+            or not current.open
+            or (RECORD_START_RE.match(body) is not None and CONTINUATION_RE.match(body) is None)
+            or PROMPT_RE.match(body) is not None
+            or CONSOLE_NOISE_RE.match(body) is not None
+        )
+        if not starts and current is not None:
+            if body:
+                current.lines.append(body)
+            current.last = number
+            continue
+        if current is not None:
+            yield current.build()
+        noise = CONSOLE_NOISE_RE.match(body) is not None
+        current = _Builder(number, prefix, open_for_continuation=not noise)
+        if pending_blank:
+            # Blank lines before the first message belong to it.
+            current.first = pending_blank[0]
+            pending_blank = []
+    if current is not None:
+        yield current.build()
+    elif pending_blank:
+        yield Message(pending_blank[0], pending_blank[-1], ())
+
+
+__all__ = ["Message", "frame_lines", "parse_stamp", "split_prefix", "timedelta"]

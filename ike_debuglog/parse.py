@@ -1,0 +1,227 @@
+"""Dispatch from a message to its grammar, and the lazy ``parse_*`` entry points.
+
+A literal test on the message text picks the one grammar to run (a substring test
+costs a fraction of a microsecond, a grammar call about ten), and the matching event
+model builds the event.  A message no grammar accepts becomes an ``unrecognized``
+event with the same span, so every input line is accounted for.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from os import PathLike
+from pathlib import Path
+
+import pyparsing as pp
+
+from .errors import InputError
+from .events import (
+    Event,
+    Ikev2ConfigAttribute,
+    Ikev2Delete,
+    Ikev2Error,
+    Ikev2Packet,
+    Ikev2Payloads,
+    Ikev2Policy,
+    Ikev2Proposal,
+    Ikev2Retransmit,
+    Ikev2SessionUp,
+    Ikev2State,
+    Ikev2Status,
+    IpsecCreateSa,
+    IpsecDeleteSa,
+    IpsecInitializeSa,
+    IpsecMessage,
+    IpsecProposalRejected,
+    IpsecProxyMatch,
+    IpsecRequestTimer,
+    IpsecSaRequest,
+    IpsecValidateProposal,
+    SyslogMessage,
+    Unrecognized,
+)
+from .events.other import Family
+from .framing import Message, frame_lines
+from .grammars import ikev2 as ikev2_grammar
+from .grammars import ipsec as ipsec_grammar
+from .grammars import syslog as syslog_grammar
+
+logger = logging.getLogger("ike_debuglog")
+logger.addHandler(logging.NullHandler())
+
+_Builder = Callable[[pp.ParseResults, Message], Event]
+
+#: IKEv2 bodies with their own model, in the order they are tried: (literal, grammar, model).
+_IKEV2_TABLE: tuple[tuple[str, pp.ParserElement, _Builder], ...] = (
+    ("Packet [", ikev2_grammar.PACKET, Ikev2Packet.from_parsed),
+    ("Building packet for encryption", ikev2_grammar.INNER_PAYLOADS, Ikev2Payloads.from_parsed),
+    ("Exchange Contains:", ikev2_grammar.INNER_PAYLOADS, Ikev2Payloads.from_parsed),
+    (" IKEv2 ", ikev2_grammar.TRACE_PACKET, Ikev2Packet.from_parsed),
+    ("SM Trace->", ikev2_grammar.SM_TRACE, Ikev2State.from_parsed),
+    ("Retransmitting packet", ikev2_grammar.RETRANSMIT, Ikev2Retransmit.from_parsed),
+    ("DELETE INFO message for", ikev2_grammar.DELETE, Ikev2Delete.from_parsed),
+    ("Session with IKE ID PAIR", ikev2_grammar.SESSION_UP, Ikev2SessionUp.from_parsed),
+    ("Num. transforms", ikev2_grammar.PROPOSAL, Ikev2Proposal.from_parsed),
+    ("Attrib type:", ikev2_grammar.CONFIG_ATTRIBUTE, Ikev2ConfigAttribute.from_parsed),
+)
+
+
+def _try(grammar: pp.ParserElement, text: str) -> pp.ParseResults | None:
+    try:
+        return grammar.parse_string(text)
+    except pp.ParseBaseException:
+        return None
+
+
+def _ikev2_event(message: Message, text: str) -> Event | None:
+    # IKEv2-ERROR records, and IOS's "):: text" error form, are errors whatever they say.
+    head = text[:64]
+    if text.startswith("IKEv2-ERROR") or "):: " in head or head.endswith("):"):
+        result = _try(ikev2_grammar.ERROR, text)
+        return None if result is None else Ikev2Error.from_parsed(result, message)
+    for literal, grammar, build in _IKEV2_TABLE:
+        if literal in text:
+            result = _try(grammar, text)
+            if result is not None:
+                return build(result, message)
+    for step in ikev2_grammar.POLICY_STEPS:
+        if step.literal in text:
+            result = _try(step.grammar, text)
+            if result is not None:
+                return Ikev2Policy.from_step(step.name, result, message)
+    for step in ikev2_grammar.STATUS_STEPS:
+        if step.literal in text:
+            result = _try(step.grammar, text)
+            if result is not None:
+                return Ikev2Status.from_step(step.name, result, message)
+    return None
+
+
+_PROPOSAL_MODELS = {
+    "sa_request": IpsecSaRequest,
+    "validate_proposal_request": IpsecValidateProposal,
+    "initialize_sas": IpsecInitializeSa,
+}
+_SA_MODELS = {"create_sa": IpsecCreateSa, "delete_sa": IpsecDeleteSa}
+
+
+def _transforms(text: str | None) -> pp.ParseResults | None:
+    return None if text is None else _try(ipsec_grammar.TRANSFORM_LIST, text)
+
+
+def _ipsec_event(message: Message, text: str) -> Event | None:
+    if text.startswith("IPSEC:(SESSION ID"):
+        result = _try(ipsec_grammar.REQUEST_TIMER, text)
+        return None if result is None else IpsecRequestTimer.from_parsed(result, message)
+    function = text[6 : text.find(")", 6)] if text.startswith("IPSEC(") else ""
+    if function in _PROPOSAL_MODELS:
+        result = _try(ipsec_grammar.PROPOSAL_BLOCK, text)
+        if result is not None:
+            model = _PROPOSAL_MODELS[function]
+            return model.from_parsed(result, message, _transforms(result.get("transform")))
+    elif function in _SA_MODELS:
+        result = _try(ipsec_grammar.SA_BLOCK, text)
+        if result is not None:
+            sa_model = _SA_MODELS[function]
+            return sa_model.from_parsed(result, message, _transforms(result.get("transform")))
+    elif function == "ipsec_process_proposal" and "not supported" in text:
+        result = _try(ipsec_grammar.PROPOSAL_REJECTED, text)
+        if result is not None:
+            transforms = _transforms(result.get("transform"))
+            return IpsecProposalRejected.from_parsed(result, message, transforms)
+    if function:
+        result = _try(ipsec_grammar.FUNCTION_MESSAGE, text)
+        return None if result is None else IpsecMessage.from_parsed(result, message)
+    return None
+
+
+def _syslog_event(message: Message, text: str) -> Event | None:
+    result = _try(syslog_grammar.MESSAGE, text)
+    if result is None:
+        return None
+    body = str(result.get("message"))
+    fields = {
+        str(match["key"]).replace(" ", "_").lower(): str(match["value"])
+        for match, _, _ in syslog_grammar.KEY_VALUE.scan_string(body)
+    }
+    mnemonic = result.get("mnemonic")
+    special = {
+        "IKEV2_SESSION_STATUS": syslog_grammar.IKEV2_SESSION_STATUS,
+        "ISAKMP_ON_OFF": syslog_grammar.ISAKMP_ON_OFF,
+        "IKMP_NO_SA": syslog_grammar.PEER_FROM,
+    }.get(str(mnemonic))
+    if special is not None:
+        detail = _try(special, body)
+        if detail is not None:
+            fields.update({k: str(v) for k, v in detail.as_dict().items() if v is not None})
+    return SyslogMessage.from_parsed(result, message, fields)
+
+
+def _family(text: str) -> Family | None:
+    if text.startswith(("IKEv2", "SA ID:")):
+        return "ikev2"
+    if text.startswith(("ISAKMP", "IKEv1", "[IKEv1")):
+        return "isakmp"
+    if text.startswith(("IPSEC", "IPsec", "Crypto mapdb", "(ipsec")):
+        return "ipsec"
+    if text.startswith(("crypto", "CRYPTO", "Crypto")):
+        return "crypto"
+    if text.startswith("%"):
+        return "syslog"
+    return None
+
+
+def event_from_message(message: Message) -> Event:
+    """The event for one framed message: recognised, or ``unrecognized`` with its text."""
+    text = message.text
+    event: Event | None = None
+    if text.startswith(("IKEv2", "SA ID:")):
+        event = _ikev2_event(message, text)
+    elif text.startswith(("IPSEC", "Crypto mapdb")):
+        if text.startswith("Crypto mapdb"):
+            result = _try(ipsec_grammar.PROXY_MATCH, text)
+            event = None if result is None else IpsecProxyMatch.from_parsed(result, message)
+        else:
+            event = _ipsec_event(message, text)
+    elif text.startswith("%"):
+        event = _syslog_event(message, text)
+    if event is None:
+        event = Unrecognized.from_message(message, _family(text))
+    return event
+
+
+def parse_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Iterator[Event]:
+    """Events from lines of debug or log output, lazily, in input order.
+
+    ``year`` completes time stamps that print none (default: the current year).
+    """
+    for message in frame_lines(lines, year=year):
+        yield event_from_message(message)
+
+
+def parse_text(text: str, *, year: int | None = None) -> Iterator[Event]:
+    """Events from a string holding a whole log."""
+    return parse_lines(text.splitlines(), year=year)
+
+
+def parse_file(path: str | PathLike[str], *, year: int | None = None) -> Iterator[Event]:
+    """Events from a log file, read lazily line by line (a 1 GB file is never held whole).
+
+    Raises :class:`InputError` when the file cannot be opened.
+    """
+    file_path = Path(path)
+    try:
+        handle = file_path.open("rb")
+    except FileNotFoundError as error:
+        raise InputError(f"{file_path}: no such file") from error
+    except IsADirectoryError as error:
+        raise InputError(f"{file_path}: is a directory, not a log file") from error
+    except PermissionError as error:
+        raise InputError(f"{file_path}: permission denied") from error
+    return _events_then_close(handle, year)
+
+
+def _events_then_close(handle: Iterable[bytes], year: int | None) -> Iterator[Event]:
+    with handle:  # type: ignore[attr-defined]
+        yield from parse_lines(handle, year=year)
