@@ -15,9 +15,9 @@ MESSAGE = pp.Regex(
     r"-(?P<mnemonic>[A-Za-z0-9_]+)\s*:\s*(?P<message>.*)"
 )
 
-#: ``destaddr=150.1.1.1,`` ``input interface=GigabitEthernet1`` ``User=ra2``: a key of
-#: words joined by spaces or underscores, '=', and a value up to a comma or space.
-KEY_VALUE = pp.Regex(r"(?P<key>[A-Za-z][A-Za-z_]*(?: [a-z]+)?)\s*=\s*(?P<value>[^\s,]+)")
+#: ``destaddr=150.1.1.1,`` ``input interface=GigabitEthernet1`` ``User=ra2``: a key, '=',
+#: and a value up to a comma or space.
+KEY_VALUE = pp.Regex(r"(?P<key>input interface|[A-Za-z][A-Za-z_]*)\s*=\s*(?P<value>[^\s,]+)")
 
 #: ``Crypto tunnel v2 is UP.  Peer 10.0.0.2:500  Id: 10.0.0.2`` (IKEV2_SESSION_STATUS).
 IKEV2_SESSION_STATUS = pp.Regex(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Final
 
 MONTHS: Final[dict[str, int]] = {
@@ -86,7 +86,9 @@ CONSOLE_NOISE_RE: Final = re.compile(
     (?:Type[ ]escape[ ]sequence|Sending[ ]\d+,[ ]\d+-byte|Success[ ]rate[ ]is|Packet[ ]sent[ ]with
       |Enter[ ]configuration[ ]commands|Configuring[ ]from[ ]terminal|All[ ]possible[ ]debugging
       |%[ ]Invalid[ ]input|Translating[ ]"|Building[ ]configuration|Syslog[ ]logging:
-      |Log[ ]Buffer[ ]\(|\S.*debugging[ ]is[ ](?:on|off)$)
+      |Log[ ]Buffer[ ]\(|No[ ](?:Active|Inactive)[ ]Message[ ]Discriminator|No[ ]active[ ]filter
+      |(?:Console|Monitor|Buffer|Trap|Persistent|Exception|Count[ ]and[ ]timestamp)[ ][Ll]ogging
+      |\S.*debugging[ ]is[ ](?:on|off)$)
     """,
     re.VERBOSE,
 )
@@ -136,6 +138,8 @@ def parse_stamp(stamp: str, tz: str | None, year: int) -> datetime | None:
     names stay naive because IOS prints local abbreviations without their offset.
     """
     parts = stamp.split()
+    if parts and parts[-1].isalpha():
+        parts.pop()  # a zone name printed inside the stamp group
     try:
         month = MONTHS[parts[0]]
         day = int(parts[1])
@@ -204,14 +208,13 @@ def split_prefix(text: str, year: int) -> _Prefix:
 class _Builder:
     """Accumulates the lines of the message under construction."""
 
-    __slots__ = ("first", "head", "last", "lines", "open")
+    __slots__ = ("first", "head", "last", "lines")
 
-    def __init__(self, number: int, head: _Prefix, open_for_continuation: bool) -> None:
+    def __init__(self, number: int, head: _Prefix) -> None:
         self.first = number
         self.last = number
         self.head = head
         self.lines: list[str] = [head.body] if head.body else []
-        self.open = open_for_continuation
 
     def build(self) -> Message:
         head = self.head
@@ -259,7 +262,6 @@ def frame_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Ite
         starts = (
             prefix.has_prefix
             or current is None
-            or not current.open
             or (RECORD_START_RE.match(body) is not None and CONTINUATION_RE.match(body) is None)
             or PROMPT_RE.match(body) is not None
             or CONSOLE_NOISE_RE.match(body) is not None
@@ -271,8 +273,7 @@ def frame_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Ite
             continue
         if current is not None:
             yield current.build()
-        noise = CONSOLE_NOISE_RE.match(body) is not None
-        current = _Builder(number, prefix, open_for_continuation=not noise)
+        current = _Builder(number, prefix)
         if pending_blank:
             # Blank lines before the first message belong to it.
             current.first = pending_blank[0]
@@ -283,4 +284,4 @@ def frame_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Ite
         yield Message(pending_blank[0], pending_blank[-1], ())
 
 
-__all__ = ["Message", "frame_lines", "parse_stamp", "split_prefix", "timedelta"]
+__all__ = ["Message", "frame_lines", "parse_stamp", "split_prefix"]

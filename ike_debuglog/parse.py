@@ -42,7 +42,7 @@ from .events import (
     Unrecognized,
 )
 from .events.other import Family
-from .framing import Message, frame_lines
+from .framing import CONSOLE_NOISE_RE, PROMPT_RE, Message, frame_lines
 from .grammars import ikev2 as ikev2_grammar
 from .grammars import ipsec as ipsec_grammar
 from .grammars import syslog as syslog_grammar
@@ -167,6 +167,8 @@ def _family(text: str) -> Family | None:
         return "ipsec"
     if text.startswith(("crypto", "CRYPTO", "Crypto")):
         return "crypto"
+    if PROMPT_RE.match(text) or CONSOLE_NOISE_RE.match(text):
+        return "console"
     if text.startswith("%"):
         return "syslog"
     return None

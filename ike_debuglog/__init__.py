@@ -1,0 +1,86 @@
+"""ike-debuglog: Cisco IOS / IOS-XE IKE and IPsec debug output to typed events.
+
+    >>> import ike_debuglog
+    >>> for event in ike_debuglog.parse_file("router.log"):
+    ...     if event.kind == "ikev2_packet":
+    ...         print(event.direction, event.exchange, event.initiator_spi)
+"""
+
+from __future__ import annotations
+
+from .errors import IkeDebuglogError, InputError, UsageError
+from .events import (
+    EVENT_ADAPTER,
+    Endpoint,
+    Event,
+    EventBase,
+    Ikev2ConfigAttribute,
+    Ikev2Delete,
+    Ikev2Error,
+    Ikev2Packet,
+    Ikev2Payloads,
+    Ikev2Policy,
+    Ikev2Proposal,
+    Ikev2Retransmit,
+    Ikev2SessionUp,
+    Ikev2State,
+    Ikev2Status,
+    IpsecCreateSa,
+    IpsecDeleteSa,
+    IpsecInitializeSa,
+    IpsecMessage,
+    IpsecProposalRejected,
+    IpsecProxyMatch,
+    IpsecRequestTimer,
+    IpsecSaRequest,
+    IpsecValidateProposal,
+    Payload,
+    Proxy,
+    SyslogMessage,
+    Unrecognized,
+)
+from .framing import Message, frame_lines
+from .parse import event_from_message, parse_file, parse_lines, parse_text
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "EVENT_ADAPTER",
+    "Endpoint",
+    "Event",
+    "EventBase",
+    "IkeDebuglogError",
+    "Ikev2ConfigAttribute",
+    "Ikev2Delete",
+    "Ikev2Error",
+    "Ikev2Packet",
+    "Ikev2Payloads",
+    "Ikev2Policy",
+    "Ikev2Proposal",
+    "Ikev2Retransmit",
+    "Ikev2SessionUp",
+    "Ikev2State",
+    "Ikev2Status",
+    "InputError",
+    "IpsecCreateSa",
+    "IpsecDeleteSa",
+    "IpsecInitializeSa",
+    "IpsecMessage",
+    "IpsecProposalRejected",
+    "IpsecProxyMatch",
+    "IpsecRequestTimer",
+    "IpsecSaRequest",
+    "IpsecValidateProposal",
+    "Message",
+    "Payload",
+    "Proxy",
+    "SyslogMessage",
+    "Unrecognized",
+    "UsageError",
+    "__version__",
+    "event_from_message",
+    "frame_lines",
+    "parse_file",
+    "parse_lines",
+    "parse_text",
+]

@@ -1,0 +1,1 @@
+"""Outputs: events to JSON Lines and to tables."""

@@ -1,0 +1,30 @@
+"""Rewrite tests/fixtures/**/<case>.expected.jsonl from the parser's current output.
+
+Run ``python scripts/regen_expected.py`` after a deliberate change, then read every diff
+(``git diff tests/fixtures``) before committing it: the expectations are the review.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+from ike_debuglog import parse_file
+from ike_debuglog.render.jsonl import to_json_line
+
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+
+
+def main() -> int:
+    for log in sorted(FIXTURES.rglob("*.log")):
+        meta = yaml.safe_load(log.with_suffix(".meta.yaml").read_text(encoding="utf-8"))
+        lines = [to_json_line(event) + "\n" for event in parse_file(log, year=meta["year"])]
+        log.with_suffix(".expected.jsonl").write_text("".join(lines), encoding="utf-8")
+        print(f"{log.relative_to(FIXTURES)}: {len(lines)} events")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
