@@ -203,8 +203,14 @@ def parse_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Ite
 
 
 def parse_text(text: str, *, year: int | None = None) -> Iterator[Event]:
-    """Events from a string holding a whole log."""
-    return parse_lines(text.splitlines(), year=year)
+    """Events from a string holding a whole log.
+
+    Lines end at ``\n`` only, as in a file, so line numbers match what an editor shows.
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return parse_lines(lines, year=year)
 
 
 def parse_file(path: str | PathLike[str], *, year: int | None = None) -> Iterator[Event]:

@@ -1,0 +1,75 @@
+"""The command line as a user runs it: output, summary, errors and exit status."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from ike_debuglog.cli import main
+
+SEED = FIXTURES / "ikev2" / "seed-isr4451-ikev2-sa-init.log"
+EXAMPLE = Path(__file__).parent.parent / "examples" / "show-logging-ikev2.log"
+
+
+def test_events_prints_json_lines_and_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["events", str(SEED), "--year", "2026"]) == 0
+    out, err = capsys.readouterr()
+    kinds = [json.loads(line)["kind"] for line in out.splitlines()]
+    assert kinds == ["ikev2_packet", "ipsec_request_timer", "ipsec_sa_request", "ikev2_packet"]
+    assert "4 events" in err and "ikev2_packet 2" in err and "0 unrecognised lines" in err
+
+
+def test_unrecognized_lines_only_on_request(capsys: pytest.CaptureFixture[str]) -> None:
+    log = FIXTURES / "ipsec" / "book-ko-ipsec-sa-request-create-sa-retyped.log"
+    main(["events", str(log)])
+    plain = capsys.readouterr().out
+    main(["events", str(log), "--include-unrecognized"])
+    full, err = capsys.readouterr()
+    assert "unrecognized" not in plain
+    assert json.loads(full.splitlines()[0]) | {} == json.loads(full.splitlines()[0])
+    assert json.loads(full.splitlines()[0])["text"] == "R2#"
+    assert "1 unrecognised lines" in err
+
+
+def test_table_format(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["events", str(SEED), "--format", "table"]) == 0
+    out = capsys.readouterr().out
+    assert "IKE_SA_INIT" in out and "2ABF14E40D648E28" in out and "ipsec_sa_request" in out
+
+
+def test_example_log_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["events", str(EXAMPLE), "--format", "table"]) == 0
+    assert "ikev2_packet" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [("does-not-exist.log", "no such file"), (".", "is a directory")],
+)
+def test_input_errors_are_one_line_with_status_2(
+    target: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["events", target]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_stdin_and_the_console_script() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ike_debuglog.cli", "events", "-"],
+        input=SEED.read_bytes(),
+        capture_output=True,
+        check=True,
+    )
+    assert len(result.stdout.splitlines()) == 4
+
+
+def test_usage_error_exit_status() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["events"])
+    assert exit_info.value.code == 2

@@ -1,0 +1,99 @@
+"""Framing: prefixes, time stamps, hosts, continuation lines and line accounting."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from ike_debuglog import frame_lines
+from ike_debuglog.framing import split_prefix
+
+
+@pytest.mark.parametrize(
+    ("line", "raw", "authoritative", "expected"),
+    [
+        ("*Apr 29 16:57:42.200: IKEv2:x", "Apr 29 16:57:42.200", False, datetime(2026, 4, 29, 16, 57, 42, 200000)),
+        (".Apr  4 00:16:59.484: x", "Apr  4 00:16:59.484", False, datetime(2026, 4, 4, 0, 16, 59, 484000)),
+        ("Mar 20 19:28:15.595: x", "Mar 20 19:28:15.595", True, datetime(2026, 3, 20, 19, 28, 15, 595000)),
+        ("Apr 20 11:06:55: ISAKMP", "Apr 20 11:06:55", True, datetime(2026, 4, 20, 11, 6, 55)),
+        (
+            "*Apr 29 2025 16:57:42.200 UTC: x",
+            "Apr 29 2025 16:57:42.200 UTC",
+            False,
+            datetime(2025, 4, 29, 16, 57, 42, 200000, tzinfo=timezone.utc),
+        ),
+        ("Mar 13 15:29:24.294 CET: x", "Mar 13 15:29:24.294 CET", True, datetime(2026, 3, 13, 15, 29, 24, 294000)),
+        ("00:27:07: IPSEC(sa_request): ,", "00:27:07", None, None),
+        ("1d02h: %CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is ON", "1d02h", None, None),
+    ],
+)
+def test_time_stamps(line: str, raw: str, authoritative: bool | None, expected: datetime | None) -> None:
+    prefix = split_prefix(line, 2026)
+    assert prefix.timestamp_raw == raw
+    assert prefix.clock_authoritative is authoritative
+    assert prefix.timestamp == expected
+
+
+def test_syslog_wire_line_with_pri_sequence_and_origin_host() -> None:
+    line = "<0>91: *Oct 07 03:10:04: mydevice.com %CRYPTO-4-RECVD_PKT_INV_SPI: decaps"
+    prefix = split_prefix(line, 2026)
+    assert (prefix.host, prefix.sequence, prefix.framing) == ("mydevice.com", 91, "syslog")
+    assert prefix.body.startswith("%CRYPTO-4-RECVD_PKT_INV_SPI")
+
+
+def test_rfc3164_server_prefix_keeps_the_device_stamp() -> None:
+    line = "Nov 26 10:15:01 rtr-hq-01 4411: *Nov 26 10:15:01.113: %CRYPTO-5-X: y"
+    prefix = split_prefix(line, 2026)
+    assert (prefix.host, prefix.sequence, prefix.timestamp_raw) == ("rtr-hq-01", 4411, "Nov 26 10:15:01.113")
+
+
+def test_rfc5424_prefix() -> None:
+    line = "<189>1 2026-11-26T10:15:11.002Z rtr-br-07 - - - - 904: Nov 26 10:15:11.001 UTC: %SYS-5-X: y"
+    prefix = split_prefix(line, 2026)
+    assert (prefix.host, prefix.sequence) == ("rtr-br-07", 904)
+    assert prefix.body == "%SYS-5-X: y"
+
+
+def test_packet_block_is_one_message_and_blank_lines_join_it() -> None:
+    text = [
+        "*Feb 13 03:58:03.389: IKEv2:(SESSION ID = 23,SA ID = 1):Received Packet [From a:500/To b:500]",
+        "Initiator SPI : 98DB5FD5979EAC12 - Responder SPI : 1398F140044ABC30 Message id: 1",
+        "IKEv2 IKE_AUTH Exchange REQUEST",
+        "Payload contents:",
+        " VID IDi AUTH",
+        "",
+        "*Feb 13 03:58:03.402: IKEv2:found matching IKEv2 profile 'prof-01'",
+    ]
+    first, second = frame_lines(text, year=2026)
+    assert (first.line, first.end_line, len(first.lines)) == (1, 6, 5)
+    assert (second.line, second.end_line) == (7, 7)
+
+
+def test_prompts_start_their_own_messages_between_blocks() -> None:
+    text = ["IKEv2:(SA ID = 1):Retransmitting packet", "XE-R4(config-if)#", "XE-R4#u all", "IKEv2:x"]
+    assert [m.lines[0] for m in frame_lines(text)] == text
+
+
+def test_leading_blank_lines_belong_to_the_first_message() -> None:
+    (message,) = frame_lines(["", "  ", "%SYS-5-X: y"])
+    assert (message.line, message.end_line) == (1, 3)
+
+
+def test_only_blank_lines_still_accounted() -> None:
+    (message,) = frame_lines(["", ""])
+    assert (message.line, message.end_line, message.lines) == (1, 2, ())
+
+
+def test_bytes_with_crlf_bom_and_invalid_utf8() -> None:
+    lines = [b"\xef\xbb\xbf%SYS-5-X: a\r\n", b"IKEv2:\xff\xfe bad\r\n"]
+    first, second = frame_lines(lines)
+    assert first.lines == ("%SYS-5-X: a",)
+    assert second.lines[0].startswith("IKEv2:\ufffd")
+
+
+def test_markdown_quote_and_bullet_markers_are_framing() -> None:
+    prefix = split_prefix("> - Mar 1 00:55:40.767: IPSEC(sa_request): ,", 2026)
+    assert prefix.body == "IPSEC(sa_request): ,"
+    assert prefix.timestamp_raw == "Mar 1 00:55:40.767"
+    assert prefix.clock_authoritative is None

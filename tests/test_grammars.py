@@ -1,0 +1,58 @@
+"""Grammar behaviour on the shapes the issue names: IPv6, unknown notifies, empty errors."""
+
+from __future__ import annotations
+
+from ike_debuglog import Ikev2Error, Ikev2Packet, Unrecognized, parse_text, registry
+
+IPV6_BLOCK = """\
+IKEv2:(SESSION ID = 31,SA ID = 1):Received Packet [From FC00:123:123:123::1:500/To FC00:123:123:123::2:500/VRF i0:f0]
+Initiator SPI : 1d418169b24bf95a - Responder SPI : A645046F734260C6 Message id: 4294967295
+IKEv2 IKE_AUTH Exchange RESPONSE
+Payload contents:
+ VID IDr AUTH NOTIFY(NO_PROPOSAL_CHOSEN) NOTIFY(Unknown - 16431) NOTIFY(Unknown - 40961) NOTIFY(CISCO_PRIVATE) XYZ
+"""
+
+
+def test_ipv6_endpoints_and_unknown_notifies() -> None:
+    (packet,) = parse_text(IPV6_BLOCK)
+    assert isinstance(packet, Ikev2Packet)
+    assert packet.remote is not None and packet.remote.address == "FC00:123:123:123::1"
+    assert packet.local is not None and packet.local.port == 500
+    assert packet.initiator_spi == "1D418169B24BF95A"
+    assert packet.message_id == 4294967295
+    assert packet.response is True
+    notifies = [(p.notify, p.notify_code) for p in packet.payloads or [] if p.type == "Notify"]
+    assert notifies == [
+        ("NO_PROPOSAL_CHOSEN", 14),
+        ("SIGNATURE_HASH_ALGORITHMS", 16431),
+        (None, 40961),
+        ("CISCO_PRIVATE", None),
+    ]
+    assert (packet.payloads or [])[-1].type is None
+
+
+def test_empty_ikev2_error_record() -> None:
+    (error,) = parse_text("IKEv2-ERROR:(SESSION ID = 31,SA ID = 1):")
+    assert isinstance(error, Ikev2Error)
+    assert (error.session_id, error.sa_id, error.message) == (31, 1, "")
+
+
+def test_header_without_spi_line_is_a_truncated_packet() -> None:
+    (packet,) = parse_text("IKEv2:(SESSION ID = 1,SA ID = 1):Sending Packet [To 10.0.0.2:500/From 10.0.0.1:500/VRF i0:f0]")
+    assert isinstance(packet, Ikev2Packet)
+    assert packet.truncated and packet.initiator_spi is None and packet.payloads is None
+
+
+def test_unknown_ikev2_wording_is_reported_not_dropped() -> None:
+    (event,) = parse_text("IKEv2:(SESSION ID = 1,SA ID = 1):Some wording from a future release")
+    assert isinstance(event, Unrecognized)
+    assert event.family == "ikev2"
+
+
+def test_registry_resolves_cisco_spellings() -> None:
+    assert registry.notify_code("ESP_TFC_NO_SUPPORT") == 16394
+    assert registry.notify_name(16395) == "NON_FIRST_FRAGMENTS_ALSO"
+    assert registry.is_error_notify(38) and not registry.is_error_notify(16384)
+    row = registry.payload_type("N")
+    assert row is not None and row.name == "Nonce"
+    assert registry.EXCHANGE_CODES["CREATE_CHILD_SA"] == 36

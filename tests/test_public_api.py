@@ -1,0 +1,28 @@
+"""The public surface: ``__all__`` is sorted and complete, and the package is typed."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import ike_debuglog
+
+
+def test_all_is_sorted_and_names_exist() -> None:
+    assert ike_debuglog.__all__ == sorted(ike_debuglog.__all__)
+    for name in ike_debuglog.__all__:
+        assert hasattr(ike_debuglog, name), name
+
+
+def test_every_public_name_is_exported() -> None:
+    public = {
+        name
+        for name, value in vars(ike_debuglog).items()
+        if not name.startswith("_") and not isinstance(value, type(ike_debuglog))
+    }
+    assert public - {"annotations"} <= set(ike_debuglog.__all__)
+
+
+def test_package_ships_py_typed_and_grammars() -> None:
+    root = resources.files("ike_debuglog")
+    assert root.joinpath("py.typed").is_file()
+    assert resources.files("ike_debuglog.grammars").joinpath("ikev2.py").is_file()
