@@ -1,0 +1,91 @@
+"""The TTP templates in grammars/ttp agree with the pyparsing grammars on every fixture.
+
+TTP reads the canonical IOS 12.4+/IOS-XE line shapes; the library also reads wrapped,
+re-indented and older forms.  So every record TTP finds must equal the library's event,
+and on the canonical fixtures TTP must find every one of them.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FIXTURES, fixture_logs, load_meta
+from ttp import ttp
+
+from ike_debuglog import parse_file
+
+TEMPLATES = resources.files("ike_debuglog.grammars").joinpath("ttp")
+CANONICAL_PACKETS = {"seed-isr4451-ikev2-sa-init", "tekboard-flexvpn-hub-ikev2-auth-request-cfg",
+                     "composed-ipv6-initiator-no-proposal-chosen", "composed-responder-invalid-ke-then-ts-unacceptable"}  # fmt: skip
+CANONICAL_REQUESTS = {"seed-isr4451-ikev2-sa-init", "mkdocs-xe-isakmp-ipsec-qm-responder-success-pppoe",
+                      "pastebin-jcrcvrvv-ios-qm-responder-proposals-walk-ezvpn"}  # fmt: skip
+
+
+def _ttp(template: str, log: Path, group: str) -> list[dict[str, Any]]:
+    parser = ttp(data=log.read_text(encoding="utf-8", errors="replace"),
+                 template=TEMPLATES.joinpath(template).read_text(encoding="utf-8"))  # fmt: skip
+    parser.parse()
+    records: list[dict[str, Any]] = parser.result()[0][0].get(group, [])
+    return records if isinstance(records, list) else [records]
+
+
+def _ttp_packet(record: dict[str, Any]) -> tuple[Any, ...]:
+    ends = {record["first_word"]: (record["first"], int(record["first_port"])),
+            record["second_word"]: (record["second"], int(record["second_port"]))}  # fmt: skip
+    sent = record["direction"] == "Sending"
+    remote, local = (ends["To"], ends["From"]) if sent else (ends["From"], ends["To"])
+    return ("sent" if sent else "received", remote, local, record["vrf"],
+            record["initiator_spi"].upper(), record["responder_spi"].upper(), int(record["message_id"]),
+            record["exchange"], record["message_type"] == "RESPONSE",
+            " ".join(record.get("payloads", "").split()))  # fmt: skip
+
+
+def _event_packet(event: Any) -> tuple[Any, ...]:
+    return (event.direction, (event.remote.address, event.remote.port),
+            (event.local.address, event.local.port), event.vrf, event.initiator_spi,
+            event.responder_spi, event.message_id, event.exchange, event.response,
+            " ".join(p.raw for p in event.payloads or []))  # fmt: skip
+
+
+def _ttp_request(record: dict[str, Any]) -> tuple[Any, ...]:
+    return (record["function"], record["direction"].lower(), record["local"], int(record["local_port"]),
+            record["remote"], int(record["remote_port"]), record["local_proxy"], record["remote_proxy"],
+            record["protocol"], record["transform"].split(), record["mode"], int(record["lifetime_seconds"]),
+            int(record["lifetime_kb"]), int(record["spi"]), int(record["conn_id"]), int(record["keysize"]))  # fmt: skip
+
+
+def _proxy(proxy: Any) -> str:
+    return f"{proxy.network}/{proxy.mask}/{proxy.protocol}/{proxy.port}"
+
+
+_FUNCTIONS = {"ipsec_sa_request": "sa_request", "ipsec_validate_proposal": "validate_proposal_request",
+              "ipsec_initialize_sa": "initialize_sas"}  # fmt: skip
+
+
+def _event_request(event: Any) -> tuple[Any, ...]:
+    return (_FUNCTIONS[event.kind], event.direction, event.local.address, event.local.port,
+            event.remote.address, event.remote.port, _proxy(event.local_proxy), _proxy(event.remote_proxy),
+            event.protocol, " ".join(event.transforms).split(), event.mode, event.lifetime_seconds,
+            event.lifetime_kb, event.spi, event.conn_id, event.keysize)  # fmt: skip
+
+
+@pytest.mark.parametrize("log", fixture_logs(), ids=lambda p: p.stem)
+def test_ttp_templates_agree_with_the_grammars(log: Path) -> None:
+    events = list(parse_file(log, year=load_meta(log)["year"]))
+    packets = [_event_packet(e) for e in events
+               if e.kind == "ikev2_packet" and e.initiator_spi and e.vrf and e.exchange]  # fmt: skip
+    found = [_ttp_packet(r) for r in _ttp("ikev2_packet.ttp", log, "packets")
+             if "initiator_spi" in r and "exchange" in r]  # fmt: skip
+    assert all(packet in packets for packet in found)
+    if log.stem in CANONICAL_PACKETS:
+        assert found == packets and packets
+
+    requests = [_event_request(e) for e in events
+                if e.kind in _FUNCTIONS and e.local and e.local.port is not None and e.spi is not None]  # fmt: skip
+    found_requests = [_ttp_request(r) for r in _ttp("ipsec_sa_request.ttp", log, "requests") if "spi" in r]
+    assert all(request in requests for request in found_requests)
+    if log.stem in CANONICAL_REQUESTS:
+        assert found_requests == requests and requests
