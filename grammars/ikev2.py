@@ -52,7 +52,9 @@ PAYLOAD_LIST = pp.Group(
 )("payloads")
 
 PAYLOAD_CONTENTS = (
-    pp.Suppress(pp.Regex(r".*?(?=Payload contents:)")) + pp.Suppress("Payload contents:") + PAYLOAD_LIST
+    pp.Suppress(pp.Regex(r".*?(?=Payload contents:)"))
+    + pp.Suppress("Payload contents:")
+    + PAYLOAD_LIST
 )
 
 #: ``Sending Packet [To 198.19.252.1:500/From 10.11.6.2:500/VRF i0:f0]``
@@ -104,20 +106,21 @@ TRACE_PACKET = (
 #: and ``SA ID:1 ... (R) IKEv2 INFORMATIONAL Exchange Contains: DELETE``.
 INNER_PAYLOADS = CONTEXT + (
     (pp.Literal("Building packet for encryption.")("building") + PAYLOAD_CONTENTS)
-    | (
-        pp.Regex(r"IKEv2 (?P<exchange>[A-Z][A-Z0-9_]*) Exchange Contains:")
-        + PAYLOAD_LIST
-    )
+    | (pp.Regex(r"IKEv2 (?P<exchange>[A-Z][A-Z0-9_]*) Exchange Contains:") + PAYLOAD_LIST)
 )
 
 #: ``SM Trace-> SA: I_SPI=E9E4B7FD0A336C97 R_SPI=F2CF438C0CCA281C (R) MsgID = 1 CurState:
 #: R_WAIT_AUTH Event: EV_GET_POLICY_BY_PEERID`` (IOS prints MsgID in decimal, ASA in 8 hex digits).
-SM_TRACE = CONTEXT + pp.Regex(
-    r"SM Trace->\s*SA:\s*I_SPI=(?P<initiator_spi>[0-9A-Fa-f]{16})\s+"
-    r"R_SPI=(?P<responder_spi>[0-9A-Fa-f]{16})\s+\((?P<role>[IR])\)\s+"
-    r"MsgID\s*=\s*(?P<message_id>[0-9A-Fa-f]+)\s+CurState:\s*(?P<state>\S+)\s+"
-    r"Event:\s*(?P<event>\S+)"
-) + pp.Suppress(REST)
+SM_TRACE = (
+    CONTEXT
+    + pp.Regex(
+        r"SM Trace->\s*SA:\s*I_SPI=(?P<initiator_spi>[0-9A-Fa-f]{16})\s+"
+        r"R_SPI=(?P<responder_spi>[0-9A-Fa-f]{16})\s+\((?P<role>[IR])\)\s+"
+        r"MsgID\s*=\s*(?P<message_id>[0-9A-Fa-f]+)\s+CurState:\s*(?P<state>\S+)\s+"
+        r"Event:\s*(?P<event>\S+)"
+    )
+    + pp.Suppress(REST)
+)
 
 #: ``IKEv2:(SESSION ID = 31,SA ID = 1):Retransmitting packet``
 RETRANSMIT = CONTEXT + pp.Regex(r"Retransmitting packet") + pp.Suppress(REST)
@@ -128,25 +131,38 @@ ERROR = CONTEXT + pp.Regex(r".*")("message")
 
 #: ``Session with IKE ID PAIR (FC00::1, FC00::2) is UP``: remote identity first, as the
 #: event trace shows (Remote: 30.1.1.2 ... PAIR(30.1.1.2 , 30.1.1.1)).
-SESSION_UP = CONTEXT + pp.Regex(
-    r"Session with IKE ID PAIR\s*\(\s*(?P<remote_identity>[^,]*?)\s*,\s*"
-    r"(?P<local_identity>[^)]*?)\s*\) is UP"
-) + pp.Suppress(REST)
+SESSION_UP = (
+    CONTEXT
+    + pp.Regex(
+        r"Session with IKE ID PAIR\s*\(\s*(?P<remote_identity>[^,]*?)\s*,\s*"
+        r"(?P<local_identity>[^)]*?)\s*\) is UP"
+    )
+    + pp.Suppress(REST)
+)
 
 #: ``Sending DELETE INFO message for IPsec SA [SPI: 0x28DC063C]`` and
 #: ``Processing DELETE INFO message for IKEv2 SA [ISPI: 0x52C7... RSPI: 0x0063...]``.
-DELETE = CONTEXT + pp.Regex(
-    r"(?P<action>Sending|Processing) DELETE INFO message for "
-    r"(?:IPsec SA \[SPI: 0x(?P<spi>[0-9A-Fa-f]+)\]"
-    r"|IKEv2 SA \[ISPI: 0x(?P<initiator_spi>[0-9A-Fa-f]+) RSPI: 0x(?P<responder_spi>[0-9A-Fa-f]+)\])"
-) + pp.Suppress(REST)
+DELETE = (
+    CONTEXT
+    + pp.Regex(
+        r"(?P<action>Sending|Processing) DELETE INFO message for "
+        r"(?:IPsec SA \[SPI: 0x(?P<spi>[0-9A-Fa-f]+)\]"
+        r"|IKEv2 SA \[ISPI: 0x(?P<initiator_spi>[0-9A-Fa-f]+)"
+        r" RSPI: 0x(?P<responder_spi>[0-9A-Fa-f]+)\])"
+    )
+    + pp.Suppress(REST)
+)
 
 #: ``IKE Proposal: 1, SPI size: 0 (initial negotiation), Num. transforms: 15 AES-CBC   SHA512 ...``;
 #: transform names are separated by two or more spaces (``DH_GROUP_1536_MODP/Group 5``).
-PROPOSAL = CONTEXT + pp.Regex(
-    r"(?P<protocol>IKE|ESP|AH) Proposal: (?P<number>\d+), SPI size: (?P<spi_size>\d+)"
-    r"(?: \((?P<purpose>[^)]*)\))?,?\s*Num\. transforms: (?P<transform_count>\d+)"
-) + pp.Group(pp.ZeroOrMore(pp.Regex(r"\S+(?: \S+)*")))("transforms")
+PROPOSAL = (
+    CONTEXT
+    + pp.Regex(
+        r"(?P<protocol>IKE|ESP|AH) Proposal: (?P<number>\d+), SPI size: (?P<spi_size>\d+)"
+        r"(?: \((?P<purpose>[^)]*)\))?,?\s*Num\. transforms: (?P<transform_count>\d+)"
+    )
+    + pp.Group(pp.ZeroOrMore(pp.Regex(r"\S+(?: \S+)*")))("transforms")
+)
 
 #: ``Attrib type: app-version, length: 257, data: Cisco IOS Software ...`` (the value may
 #: run over several lines).
@@ -179,10 +195,22 @@ POLICY_STEPS: Final = _steps(
             r"Searching policy\s+based on peer's identity '(?P<identity>[^']*)' "
             r"of type '(?P<identity_type>[^']*)'",
         ),
-        ("profile_matched", "found matching IKEv2 profile", r"found matching IKEv2 profile '(?P<profile>[^']*)'"),
-        ("profile_not_found", "Profile could not be found", r"Profile could not be found (?P<detail>.*)"),
+        (
+            "profile_matched",
+            "found matching IKEv2 profile",
+            r"found matching IKEv2 profile '(?P<profile>[^']*)'",
+        ),
+        (
+            "profile_not_found",
+            "Profile could not be found",
+            r"Profile could not be found (?P<detail>.*)",
+        ),
         ("profile_not_found", "IKEv2 profile not found", r"IKEv2 profile not found"),
-        ("keyring", "preshared key from profile keyring", r"Getting preshared key from profile keyring '?(?P<keyring>[^'\s]+)'?"),
+        (
+            "keyring",
+            "preshared key from profile keyring",
+            r"Getting preshared key from profile keyring '?(?P<keyring>[^'\s]+)'?",
+        ),
         ("peer_block", "Matched peer block", r"Matched peer block '?(?P<peer_block>[^']+?)'?\s*$"),
         (
             "policy_search",
@@ -191,9 +219,21 @@ POLICY_STEPS: Final = _steps(
         ),
         ("policy_found", "Found Policy", r"Found Policy '(?P<policy>[^']*)'"),
         ("default_policy", "Using the Default Policy", r"Using the Default Policy for Proposal"),
-        ("peer_auth_method", "Peer's authentication method is", r"Peer's authentication method is '(?P<auth_method>[^']*)'"),
-        ("local_auth_method", "My authentication method is", r"My authentication method is '(?P<auth_method>[^']*)'"),
-        ("peer_psk_lookup", "Get peer's preshared key for", r"Get peer's preshared key for (?P<identity>\S+)"),
+        (
+            "peer_auth_method",
+            "Peer's authentication method is",
+            r"Peer's authentication method is '(?P<auth_method>[^']*)'",
+        ),
+        (
+            "local_auth_method",
+            "My authentication method is",
+            r"My authentication method is '(?P<auth_method>[^']*)'",
+        ),
+        (
+            "peer_psk_lookup",
+            "Get peer's preshared key for",
+            r"Get peer's preshared key for (?P<identity>\S+)",
+        ),
         (
             "psk_used",
             "Use preshared key for id",
@@ -202,7 +242,8 @@ POLICY_STEPS: Final = _steps(
         (
             "local_identity",
             "Constructing IDi payload",
-            r"Constructing ID[ir] payload: '(?P<identity>[^']*)' of type '(?P<identity_type>[^']*)'",
+            r"Constructing ID[ir] payload: '(?P<identity>[^']*)' "
+            r"of type '(?P<identity_type>[^']*)'",
         ),
         (
             "peer_auth_verification",
@@ -219,10 +260,22 @@ STATUS_STEPS: Final = _steps(
     (
         ("sa_init_completed", "Completed SA init exchange", r"Completed SA init exchange"),
         ("verify_peer_policy", "Verify peer's policy", r"Verify peer's policy"),
-        ("verify_peer_auth", "Verify peer's authentication data", r"Verify peer's authentication data"),
-        ("get_peer_auth_method", "Get peer's authentication method", r"Get peer's authentication method"),
+        (
+            "verify_peer_auth",
+            "Verify peer's authentication data",
+            r"Verify peer's authentication data",
+        ),
+        (
+            "get_peer_auth_method",
+            "Get peer's authentication method",
+            r"Get peer's authentication method",
+        ),
         ("get_local_auth_method", "Get my authentication method", r"Get my authentication method"),
-        ("generate_auth_data", "Generate my authentication data", r"Generate my authentication data"),
+        (
+            "generate_auth_data",
+            "Generate my authentication data",
+            r"Generate my authentication data",
+        ),
         ("not_vpn_sip", "not a VPN-SIP session", r"not a VPN-SIP session"),
         ("sa_inserted", "Insert SA", r"Insert SA"),
         ("sa_deleting", "Deleting SA", r"Deleting SA"),
@@ -238,26 +291,58 @@ STATUS_STEPS: Final = _steps(
             r"IKEV2 SA created.*?lifetime timer \((?P<lifetime_seconds>\d+) sec\)",
         ),
         ("auth_response_notify", "Process auth response notify", r"Process auth response notify"),
-        ("informational_ack", "Processing ACK to informational", r"Processing ACK to informational exchange"),
-        ("delete_queued", "Queuing IKE SA delete request", r"Queuing IKE SA delete request reason: (?P<reason>.*)"),
+        (
+            "informational_ack",
+            "Processing ACK to informational",
+            r"Processing ACK to informational exchange",
+        ),
+        (
+            "delete_queued",
+            "Queuing IKE SA delete request",
+            r"Queuing IKE SA delete request reason: (?P<reason>.*)",
+        ),
         ("eap_check", "Check for EAP exchange", r"Check for EAP exchange"),
-        ("duplicate_sa_check", "duplicate IKEv2 SA", r"(?:Checking for|No) duplicate IKEv2 SA(?: found)?"),
+        (
+            "duplicate_sa_check",
+            "duplicate IKEv2 SA",
+            r"(?:Checking for|No) duplicate IKEv2 SA(?: found)?",
+        ),
         ("existing_sa_check", "Check for existing", r"Check for existing (?P<detail>.*)"),
         ("delete_all_ike_sas", "Delete all IKE SAs", r"Delete all IKE SAs"),
-        ("peer_window_check", "Checking if request will fit", r"Checking if request will fit in peer window"),
-        ("dh_queued", "Request queued for computation", r"Request queued for computation of DH (?P<detail>\w+)"),
+        (
+            "peer_window_check",
+            "Checking if request will fit",
+            r"Checking if request will fit in peer window",
+        ),
+        (
+            "dh_queued",
+            "Request queued for computation",
+            r"Request queued for computation of DH (?P<detail>\w+)",
+        ),
         (
             "crypto_engine_request",
             "[IKEv2 -> Crypto Engine]",
             r"\[IKEv2 -> Crypto Engine\] (?P<detail>.*?)(?:, DH Group (?P<dh_group>\d+))?\s*$",
         ),
-        ("crypto_engine_result", "[Crypto Engine -> IKEv2]", r"\[Crypto Engine -> IKEv2\] (?P<detail>.*)"),
+        (
+            "crypto_engine_result",
+            "[Crypto Engine -> IKEv2]",
+            r"\[Crypto Engine -> IKEv2\] (?P<detail>.*)",
+        ),
         ("config_data", "Config data to send", r"Config data to send:?"),
         ("config_type", "Config-type:", r"Config-type: (?P<detail>\S+)"),
         ("config_mode_data", "config mode data to send", r"Have config mode data to send"),
         ("no_config_data", "no config data to send", r"IKEv2 initiator - no config data to send.*"),
-        ("mib_tunnel_started", "MIB tunnel started", r"IKEv2 MIB tunnel started, tunnel index (?P<detail>\d+)"),
+        (
+            "mib_tunnel_started",
+            "MIB tunnel started",
+            r"IKEv2 MIB tunnel started, tunnel index (?P<detail>\d+)",
+        ),
         ("initial_exchange_failed", "Initial exchange failed", r"Initial exchange failed.*"),
-        ("sa_lookup_failed", "Failed to locate an item", r"Failed to locate an item in the database"),
+        (
+            "sa_lookup_failed",
+            "Failed to locate an item",
+            r"Failed to locate an item in the database",
+        ),
     )
 )

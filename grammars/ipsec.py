@@ -19,9 +19,7 @@ def _field(pattern: str) -> str:
 
 def _endpoint(key: str, name: str) -> str:
     # IPv4 addresses carry an optional ":port"; the port is the text after the last colon.
-    return _field(
-        rf"\b{key}\s*=\s*(?P<{name}>[^\s,]+?)(?::(?P<{name}_port>\d+))?(?=[\s,]|$)"
-    )
+    return _field(rf"\b{key}\s*=\s*(?P<{name}>[^\s,]+?)(?::(?P<{name}_port>\d+))?(?=[\s,]|$)")
 
 
 def _proxy(key: str, name: str) -> str:
@@ -60,18 +58,14 @@ _PROPOSAL_FIELDS = (
 #: conn_id= 0, keysize= 256, flags= 0x0`` (also the IOS 12 ``src=/dest=/src_proxy=`` form).
 PROPOSAL_BLOCK = pp.Regex(
     r"IPSEC\((?P<function>sa_request|validate_proposal_request|initialize_sas)\):\s*,?\s*"
-    r"(?:proposal part #(?P<proposal_part>\d+),?)?"
-    + _PROPOSAL_FIELDS
-    + r".*"
+    r"(?:proposal part #(?P<proposal_part>\d+),?)?" + _PROPOSAL_FIELDS + r".*"
 )
 
 #: ``IPSEC:(SESSION ID = 27621) (key_engine) request timer fired: count = 1, (identity)
 #: local= 10.11.6.2:0, remote= 198.19.252.1:0, local_proxy= ..., remote_proxy= ...``
 REQUEST_TIMER = pp.Regex(
     r"IPSEC:\(SESSION ID = (?P<session_id>\d+)\)\s*\(key_engine\) request timer fired:"
-    r"\s*count = (?P<count>\d+),?"
-    + _IDENTITY
-    + r".*"
+    r"\s*count = (?P<count>\d+),?" + _IDENTITY + r".*"
 )
 
 #: ``IPSEC(create_sa): sa created, (sa) sa_dest= 203.0.113.200, sa_proto= 50,

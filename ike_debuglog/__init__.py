@@ -1,9 +1,9 @@
 """ike-debuglog: Cisco IOS / IOS-XE IKE and IPsec debug output to typed events.
 
-    >>> import ike_debuglog
-    >>> for event in ike_debuglog.parse_file("router.log"):
-    ...     if event.kind == "ikev2_packet":
-    ...         print(event.direction, event.exchange, event.initiator_spi)
+>>> import ike_debuglog
+>>> for event in ike_debuglog.parse_file("router.log"):
+...     if event.kind == "ikev2_packet":
+...         print(event.direction, event.exchange, event.initiator_spi)
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Final
 
 MONTHS: Final[dict[str, int]] = {
@@ -152,7 +152,7 @@ def parse_stamp(stamp: str, tz: str | None, year: int) -> datetime | None:
     except (KeyError, ValueError, IndexError):
         return None
     if tz is not None and tz.upper() in _UTC_NAMES:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
@@ -202,7 +202,9 @@ def split_prefix(text: str, year: int) -> _Prefix:
         timestamp = _bsd_stamp(groups["bsd"], year)
     has_prefix = timestamp_raw is not None or groups["pri"] is not None or groups["seq"] is not None
     sequence = int(groups["seq"]) if groups["seq"] is not None else None
-    return _Prefix(body, has_prefix, timestamp_raw, timestamp, authoritative, host, sequence, framing)
+    return _Prefix(
+        body, has_prefix, timestamp_raw, timestamp, authoritative, host, sequence, framing
+    )
 
 
 class _Builder:

@@ -41,6 +41,7 @@ from .events import (
     SyslogMessage,
     Unrecognized,
 )
+from .events.base import get
 from .events.other import Family
 from .framing import CONSOLE_NOISE_RE, PROMPT_RE, Message, frame_lines
 from .grammars import ikev2 as ikev2_grammar
@@ -98,12 +99,17 @@ def _ikev2_event(message: Message, text: str) -> Event | None:
     return None
 
 
-_PROPOSAL_MODELS = {
+_PROPOSAL_MODELS: dict[
+    str, type[IpsecSaRequest] | type[IpsecValidateProposal] | type[IpsecInitializeSa]
+] = {
     "sa_request": IpsecSaRequest,
     "validate_proposal_request": IpsecValidateProposal,
     "initialize_sas": IpsecInitializeSa,
 }
-_SA_MODELS = {"create_sa": IpsecCreateSa, "delete_sa": IpsecDeleteSa}
+_SA_MODELS: dict[str, type[IpsecCreateSa] | type[IpsecDeleteSa]] = {
+    "create_sa": IpsecCreateSa,
+    "delete_sa": IpsecDeleteSa,
+}
 
 
 def _transforms(text: str | None) -> pp.ParseResults | None:
@@ -119,16 +125,16 @@ def _ipsec_event(message: Message, text: str) -> Event | None:
         result = _try(ipsec_grammar.PROPOSAL_BLOCK, text)
         if result is not None:
             model = _PROPOSAL_MODELS[function]
-            return model.from_parsed(result, message, _transforms(result.get("transform")))
+            return model.from_parsed(result, message, _transforms(get(result, "transform")))
     elif function in _SA_MODELS:
         result = _try(ipsec_grammar.SA_BLOCK, text)
         if result is not None:
             sa_model = _SA_MODELS[function]
-            return sa_model.from_parsed(result, message, _transforms(result.get("transform")))
+            return sa_model.from_parsed(result, message, _transforms(get(result, "transform")))
     elif function == "ipsec_process_proposal" and "not supported" in text:
         result = _try(ipsec_grammar.PROPOSAL_REJECTED, text)
         if result is not None:
-            transforms = _transforms(result.get("transform"))
+            transforms = _transforms(get(result, "transform"))
             return IpsecProposalRejected.from_parsed(result, message, transforms)
     if function:
         result = _try(ipsec_grammar.FUNCTION_MESSAGE, text)
@@ -140,12 +146,12 @@ def _syslog_event(message: Message, text: str) -> Event | None:
     result = _try(syslog_grammar.MESSAGE, text)
     if result is None:
         return None
-    body = str(result.get("message"))
+    body = str(get(result, "message"))
     fields = {
         str(match["key"]).replace(" ", "_").lower(): str(match["value"])
         for match, _, _ in syslog_grammar.KEY_VALUE.scan_string(body)
     }
-    mnemonic = result.get("mnemonic")
+    mnemonic = get(result, "mnemonic")
     special = {
         "IKEV2_SESSION_STATUS": syslog_grammar.IKEV2_SESSION_STATUS,
         "ISAKMP_ON_OFF": syslog_grammar.ISAKMP_ON_OFF,

@@ -40,7 +40,9 @@ def test_fixture_has_meta_and_expectations(log: Path) -> None:
 
 @pytest.mark.parametrize("log", LOGS, ids=IDS)
 def test_events_equal_expected(log: Path) -> None:
-    expected = [json.loads(line) for line in log.with_suffix(".expected.jsonl").open(encoding="utf-8")]
+    expected = [
+        json.loads(line) for line in log.with_suffix(".expected.jsonl").open(encoding="utf-8")
+    ]
     assert _events(log) == expected
 
 

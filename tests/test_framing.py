@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,22 +13,44 @@ from ike_debuglog.framing import split_prefix
 @pytest.mark.parametrize(
     ("line", "raw", "authoritative", "expected"),
     [
-        ("*Apr 29 16:57:42.200: IKEv2:x", "Apr 29 16:57:42.200", False, datetime(2026, 4, 29, 16, 57, 42, 200000)),
-        (".Apr  4 00:16:59.484: x", "Apr  4 00:16:59.484", False, datetime(2026, 4, 4, 0, 16, 59, 484000)),
-        ("Mar 20 19:28:15.595: x", "Mar 20 19:28:15.595", True, datetime(2026, 3, 20, 19, 28, 15, 595000)),
+        (
+            "*Apr 29 16:57:42.200: IKEv2:x",
+            "Apr 29 16:57:42.200",
+            False,
+            datetime(2026, 4, 29, 16, 57, 42, 200000),
+        ),
+        (
+            ".Apr  4 00:16:59.484: x",
+            "Apr  4 00:16:59.484",
+            False,
+            datetime(2026, 4, 4, 0, 16, 59, 484000),
+        ),
+        (
+            "Mar 20 19:28:15.595: x",
+            "Mar 20 19:28:15.595",
+            True,
+            datetime(2026, 3, 20, 19, 28, 15, 595000),
+        ),
         ("Apr 20 11:06:55: ISAKMP", "Apr 20 11:06:55", True, datetime(2026, 4, 20, 11, 6, 55)),
         (
             "*Apr 29 2025 16:57:42.200 UTC: x",
             "Apr 29 2025 16:57:42.200 UTC",
             False,
-            datetime(2025, 4, 29, 16, 57, 42, 200000, tzinfo=timezone.utc),
+            datetime(2025, 4, 29, 16, 57, 42, 200000, tzinfo=UTC),
         ),
-        ("Mar 13 15:29:24.294 CET: x", "Mar 13 15:29:24.294 CET", True, datetime(2026, 3, 13, 15, 29, 24, 294000)),
+        (
+            "Mar 13 15:29:24.294 CET: x",
+            "Mar 13 15:29:24.294 CET",
+            True,
+            datetime(2026, 3, 13, 15, 29, 24, 294000),
+        ),
         ("00:27:07: IPSEC(sa_request): ,", "00:27:07", None, None),
         ("1d02h: %CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is ON", "1d02h", None, None),
     ],
 )
-def test_time_stamps(line: str, raw: str, authoritative: bool | None, expected: datetime | None) -> None:
+def test_time_stamps(
+    line: str, raw: str, authoritative: bool | None, expected: datetime | None
+) -> None:
     prefix = split_prefix(line, 2026)
     assert prefix.timestamp_raw == raw
     assert prefix.clock_authoritative is authoritative
@@ -45,7 +67,11 @@ def test_syslog_wire_line_with_pri_sequence_and_origin_host() -> None:
 def test_rfc3164_server_prefix_keeps_the_device_stamp() -> None:
     line = "Nov 26 10:15:01 rtr-hq-01 4411: *Nov 26 10:15:01.113: %CRYPTO-5-X: y"
     prefix = split_prefix(line, 2026)
-    assert (prefix.host, prefix.sequence, prefix.timestamp_raw) == ("rtr-hq-01", 4411, "Nov 26 10:15:01.113")
+    assert (prefix.host, prefix.sequence, prefix.timestamp_raw) == (
+        "rtr-hq-01",
+        4411,
+        "Nov 26 10:15:01.113",
+    )
 
 
 def test_rfc5424_prefix() -> None:
@@ -71,7 +97,12 @@ def test_packet_block_is_one_message_and_blank_lines_join_it() -> None:
 
 
 def test_prompts_start_their_own_messages_between_blocks() -> None:
-    text = ["IKEv2:(SA ID = 1):Retransmitting packet", "XE-R4(config-if)#", "XE-R4#u all", "IKEv2:x"]
+    text = [
+        "IKEv2:(SA ID = 1):Retransmitting packet",
+        "XE-R4(config-if)#",
+        "XE-R4#u all",
+        "IKEv2:x",
+    ]
     assert [m.lines[0] for m in frame_lines(text)] == text
 
 

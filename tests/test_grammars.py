@@ -38,7 +38,9 @@ def test_empty_ikev2_error_record() -> None:
 
 
 def test_header_without_spi_line_is_a_truncated_packet() -> None:
-    (packet,) = parse_text("IKEv2:(SESSION ID = 1,SA ID = 1):Sending Packet [To 10.0.0.2:500/From 10.0.0.1:500/VRF i0:f0]")
+    (packet,) = parse_text(
+        "IKEv2:(SESSION ID = 1,SA ID = 1):Sending Packet [To 10.0.0.2:500/From 10.0.0.1:500/VRF i0:f0]"
+    )
     assert isinstance(packet, Ikev2Packet)
     assert packet.truncated and packet.initiator_spi is None and packet.payloads is None
 

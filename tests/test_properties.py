@@ -27,7 +27,9 @@ payload = st.one_of(st.sampled_from(sorted(registry.CISCO_PAYLOAD_TOKENS)), noti
 stamp = st.one_of(
     st.just(""),
     st.builds(
-        lambda mark, month, day, h, m, s, ms: f"{mark}{month} {day:>2} {h:02}:{m:02}:{s:02}.{ms:03}: ",
+        lambda mark, month, day, h, m, s, ms: (
+            f"{mark}{month} {day:>2} {h:02}:{m:02}:{s:02}.{ms:03}: "
+        ),
         st.sampled_from(["*", ".", ""]),
         st.sampled_from(["Jan", "Apr", "Nov"]),
         st.integers(1, 28),
@@ -87,7 +89,9 @@ def test_ikev2_packet_round_trip(
     assert (event.line, event.end_line) == (1, 6)
 
 
-transform = st.sampled_from(["esp-aes", "esp-aes 256", "esp-sha-hmac", "esp-sha512-hmac", "esp-3des"])
+transform = st.sampled_from(
+    ["esp-aes", "esp-aes 256", "esp-sha-hmac", "esp-sha512-hmac", "esp-3des"]
+)
 
 
 @given(
@@ -168,12 +172,18 @@ def test_mutated_fixtures_never_crash_and_account_every_line(
             lines[at] = lines[at][: rng.randrange(len(lines[at]) + 1)]
         elif operation == "wrap":
             width = rng.randrange(10, 90)
-            lines = [part for line in lines for part in (line[i : i + width] for i in range(0, max(len(line), 1), width))]
+            lines = [
+                part
+                for line in lines
+                for part in (line[i : i + width] for i in range(0, max(len(line), 1), width))
+            ]
         elif operation == "interleave":
             other = LOGS[(index + 1) % len(LOGS)].splitlines()
             lines = lines[:at] + other + lines[at:]
         elif operation == "junk":
-            lines.insert(at, bytes(rng.randrange(256) for _ in range(rng.randrange(60))).replace(b"\n", b""))
+            lines.insert(
+                at, bytes(rng.randrange(256) for _ in range(rng.randrange(60))).replace(b"\n", b"")
+            )
         else:
             lines = lines[:at] + lines[at:] + lines[at:]
     lines = [line.replace(b"\r", b"") for line in lines]

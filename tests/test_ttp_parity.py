@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, fixture_logs, load_meta
+from conftest import fixture_logs, load_meta
 from ttp import ttp
 
 from ike_debuglog import parse_file
@@ -85,7 +85,9 @@ def test_ttp_templates_agree_with_the_grammars(log: Path) -> None:
 
     requests = [_event_request(e) for e in events
                 if e.kind in _FUNCTIONS and e.local and e.local.port is not None and e.spi is not None]  # fmt: skip
-    found_requests = [_ttp_request(r) for r in _ttp("ipsec_sa_request.ttp", log, "requests") if "spi" in r]
+    found_requests = [
+        _ttp_request(r) for r in _ttp("ipsec_sa_request.ttp", log, "requests") if "spi" in r
+    ]
     assert all(request in requests for request in found_requests)
     if log.stem in CANONICAL_REQUESTS:
         assert found_requests == requests and requests

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self, cast
 
 import pyparsing as pp
 from pydantic import BaseModel, ConfigDict
 
 from .. import registry
 from ..framing import Message
-
-_E = TypeVar("_E", bound="EventBase")
 
 
 class _Frozen(BaseModel):
@@ -67,9 +65,9 @@ class EventBase(_Frozen):
     sequence: int | None = None
 
     @classmethod
-    def build(cls: type[_E], source: Message, /, **fields: Any) -> _E:
+    def build(cls, source: Message, /, **fields: Any) -> Self:
         """An event for the message ``source`` from values a grammar has already checked."""
-        return cls.model_construct(
+        event = cls.model_construct(
             line=source.line,
             end_line=source.end_line,
             timestamp=source.timestamp,
@@ -79,6 +77,12 @@ class EventBase(_Frozen):
             sequence=source.sequence,
             **fields,
         )
+        return cast(Self, event)
+
+
+def get(result: pp.ParseResults, name: str, default: Any = None) -> Any:
+    """A named result of a grammar, or ``default`` (pyparsing's own ``get`` is untyped)."""
+    return result.get(name, default)  # type: ignore[no-untyped-call]
 
 
 def as_int(value: Any) -> int | None:
@@ -94,24 +98,24 @@ def as_spi(value: Any) -> str | None:
 
 
 def endpoint_from(result: pp.ParseResults, name: str) -> Endpoint | None:
-    address = result.get(name)
+    address = get(result, name)
     if not address:
         return None
-    return Endpoint.model_construct(address=address, port=as_int(result.get(f"{name}_port")))
+    return Endpoint.model_construct(address=address, port=as_int(get(result, f"{name}_port")))
 
 
 def proxy_from(result: pp.ParseResults, name: str) -> Proxy | None:
-    network = result.get(f"{name}_network")
+    network = get(result, f"{name}_network")
     if not network:
         return None
-    mask = str(result.get(f"{name}_mask"))
+    mask = str(get(result, f"{name}_mask"))
     return Proxy.model_construct(
         network=network,
         mask=mask,
         prefix_length=_prefix_length(mask),
-        protocol=int(result.get(f"{name}_protocol")),
-        port=int(result.get(f"{name}_port")),
-        type=as_int(result.get(f"{name}_type")),
+        protocol=int(get(result, f"{name}_protocol")),
+        port=int(get(result, f"{name}_port")),
+        type=as_int(get(result, f"{name}_type")),
     )
 
 
@@ -130,10 +134,10 @@ def payloads_from(items: pp.ParseResults | None) -> list[Payload] | None:
         return None
     payloads = []
     for item in items:
-        raw = str(item.get("raw"))
+        raw = str(get(item, "raw"))
         if raw.startswith("NOTIFY("):
-            number = as_int(item.get("notify_number"))
-            name = as_str(item.get("notify_name"))
+            number = as_int(get(item, "notify_number"))
+            name = as_str(get(item, "notify_name"))
             if number is None and name is not None:
                 number = registry.notify_code(name)
             canonical = registry.notify_name(number) if number is not None else None
@@ -150,8 +154,6 @@ def payloads_from(items: pp.ParseResults | None) -> list[Payload] | None:
             )
         )
     return payloads
-
-
 
 
 Direction = Literal["sent", "received"]

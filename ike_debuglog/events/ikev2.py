@@ -17,6 +17,7 @@ from .base import (
     as_spi,
     as_str,
     endpoint_from,
+    get,
     payloads_from,
     role_from,
 )
@@ -32,8 +33,8 @@ class _Ikev2(EventBase):
     def context(cls, result: pp.ParseResults) -> dict[str, Any]:
         """The session/SA ids of a record prefix (ASA prints a handle in their place)."""
         return {
-            "session_id": as_int(result.get("session_id")),
-            "sa_id": as_int(result.get("sa_id") or result.get("handle")),
+            "session_id": as_int(get(result, "session_id")),
+            "sa_id": as_int(get(result, "sa_id") or get(result, "handle")),
         }
 
 
@@ -56,33 +57,33 @@ class Ikev2Packet(_Ikev2):
 
     @classmethod
     def from_parsed(cls, result: pp.ParseResults, message: Message) -> Ikev2Packet:
-        direction: Direction = "sent" if result.get("direction") == "Sending" else "received"
-        if result.get("first_word"):
+        direction: Direction = "sent" if get(result, "direction") == "Sending" else "received"
+        if get(result, "first_word"):
             # "[To remote/From local]" when sending, "[From remote/To local]" when receiving.
             ends = {
-                result.get("first_word"): endpoint_from(result, "first"),
-                result.get("second_word"): endpoint_from(result, "second"),
+                get(result, "first_word"): endpoint_from(result, "first"),
+                get(result, "second_word"): endpoint_from(result, "second"),
             }
             to, source = ends.get("To"), ends.get("From")
             remote, local = (to, source) if direction == "sent" else (source, to)
         else:
             local, remote = endpoint_from(result, "local"), endpoint_from(result, "remote")
-        message_type = result.get("message_type")
+        message_type = get(result, "message_type")
         return cls.build(
             message,
             **cls.context(result),
             direction=direction,
             local=local,
             remote=remote,
-            vrf=as_str(result.get("vrf")),
-            initiator_spi=as_spi(result.get("initiator_spi")),
-            responder_spi=as_spi(result.get("responder_spi")),
-            message_id=as_int(result.get("message_id")),
-            exchange=as_str(result.get("exchange")),
+            vrf=as_str(get(result, "vrf")),
+            initiator_spi=as_spi(get(result, "initiator_spi")),
+            responder_spi=as_spi(get(result, "responder_spi")),
+            message_id=as_int(get(result, "message_id")),
+            exchange=as_str(get(result, "exchange")),
             response=None if message_type is None else message_type == "RESPONSE",
-            payloads=payloads_from(result.get("payloads")),
-            role=role_from(result.get("role")),
-            truncated=bool(result.get("first_word")) and result.get("initiator_spi") is None,
+            payloads=payloads_from(get(result, "payloads")),
+            role=role_from(get(result, "role")),
+            truncated=bool(get(result, "first_word")) and get(result, "initiator_spi") is None,
         )
 
 
@@ -100,9 +101,9 @@ class Ikev2Payloads(_Ikev2):
         return cls.build(
             message,
             **cls.context(result),
-            exchange=as_str(result.get("exchange")),
-            role=role_from(result.get("role")),
-            payloads=payloads_from(result.get("payloads")) or [],
+            exchange=as_str(get(result, "exchange")),
+            role=role_from(get(result, "role")),
+            payloads=payloads_from(get(result, "payloads")) or [],
         )
 
 
@@ -119,18 +120,18 @@ class Ikev2State(_Ikev2):
 
     @classmethod
     def from_parsed(cls, result: pp.ParseResults, message: Message) -> Ikev2State:
-        raw_id = str(result.get("message_id"))
+        raw_id = str(get(result, "message_id"))
         # ASA prints the message id as 8 hex digits (00000001), IOS in decimal.
         message_id = int(raw_id, 16) if len(raw_id) == 8 and raw_id.startswith("0") else int(raw_id)
         return cls.build(
             message,
             **cls.context(result),
-            initiator_spi=as_spi(result.get("initiator_spi")),
-            responder_spi=as_spi(result.get("responder_spi")),
-            role=role_from(result.get("role")),
+            initiator_spi=as_spi(get(result, "initiator_spi")),
+            responder_spi=as_spi(get(result, "responder_spi")),
+            role=role_from(get(result, "role")),
             message_id=message_id,
-            state=str(result.get("state")),
-            event=str(result.get("event")),
+            state=str(get(result, "state")),
+            event=str(get(result, "event")),
         )
 
 
@@ -152,7 +153,7 @@ class Ikev2Error(_Ikev2):
 
     @classmethod
     def from_parsed(cls, result: pp.ParseResults, message: Message) -> Ikev2Error:
-        return cls.build(message, **cls.context(result), message=str(result.get("message", "")))
+        return cls.build(message, **cls.context(result), message=str(get(result, "message", "")))
 
 
 class Ikev2SessionUp(_Ikev2):
@@ -169,8 +170,8 @@ class Ikev2SessionUp(_Ikev2):
         return cls.build(
             message,
             **cls.context(result),
-            remote_identity=str(result.get("remote_identity")),
-            local_identity=str(result.get("local_identity")),
+            remote_identity=str(get(result, "remote_identity")),
+            local_identity=str(get(result, "local_identity")),
             local=endpoint_from(result, "local"),
             remote=endpoint_from(result, "remote"),
         )
@@ -188,15 +189,15 @@ class Ikev2Delete(_Ikev2):
 
     @classmethod
     def from_parsed(cls, result: pp.ParseResults, message: Message) -> Ikev2Delete:
-        spi = as_str(result.get("spi"))
+        spi = as_str(get(result, "spi"))
         return cls.build(
             message,
             **cls.context(result),
-            direction="sent" if result.get("action") == "Sending" else "received",
+            direction="sent" if get(result, "action") == "Sending" else "received",
             sa_type="ipsec" if spi is not None else "ike",
             spi=spi.upper().rjust(8, "0") if spi else None,
-            initiator_spi=as_spi(result.get("initiator_spi")),
-            responder_spi=as_spi(result.get("responder_spi")),
+            initiator_spi=as_spi(get(result, "initiator_spi")),
+            responder_spi=as_spi(get(result, "responder_spi")),
         )
 
 
@@ -216,12 +217,12 @@ class Ikev2Proposal(_Ikev2):
         return cls.build(
             message,
             **cls.context(result),
-            protocol=str(result.get("protocol")),
-            number=int(result.get("number")),
-            spi_size=int(result.get("spi_size")),
-            purpose=as_str(result.get("purpose")),
-            transform_count=int(result.get("transform_count")),
-            transforms=[str(name) for name in result.get("transforms", [])],
+            protocol=str(get(result, "protocol")),
+            number=int(get(result, "number")),
+            spi_size=int(get(result, "spi_size")),
+            purpose=as_str(get(result, "purpose")),
+            transform_count=int(get(result, "transform_count")),
+            transforms=[str(name) for name in get(result, "transforms", [])],
         )
 
 
@@ -235,7 +236,7 @@ class Ikev2ConfigAttribute(_Ikev2):
 
     @classmethod
     def from_parsed(cls, result: pp.ParseResults, message: Message) -> Ikev2ConfigAttribute:
-        data = result.get("data")
+        data = get(result, "data")
         tail = " ".join(message.lines[1:])
         if data is not None and tail and str(data).endswith(tail):
             # Keep the value's own line breaks: IOS wrapped it, not the terminal.
@@ -243,8 +244,8 @@ class Ikev2ConfigAttribute(_Ikev2):
         return cls.build(
             message,
             **cls.context(result),
-            attribute=str(result.get("attribute")).strip(),
-            length=int(result.get("length")),
+            attribute=str(get(result, "attribute")).strip(),
+            length=int(get(result, "length")),
             data=as_str(data),
         )
 
@@ -269,13 +270,13 @@ class Ikev2Policy(_Ikev2):
 
     @classmethod
     def from_step(cls, step: str, result: pp.ParseResults, message: Message) -> Ikev2Policy:
-        outcome = result.get("outcome")
+        outcome = get(result, "outcome")
         return cls.build(
             message,
             **cls.context(result),
             step=step,
-            **{name: as_str(result.get(name)) for name in _POLICY_TEXT_FIELDS},
-            key_length=as_int(result.get("key_length")),
+            **{name: as_str(get(result, name)) for name in _POLICY_TEXT_FIELDS},
+            key_length=as_int(get(result, "key_length")),
             outcome=outcome.lower() if outcome else None,
         )
 
@@ -304,10 +305,10 @@ class Ikev2Status(_Ikev2):
             message,
             **cls.context(result),
             status=step,
-            message=str(result.get("body", "")).strip(),
-            exchange=as_str(result.get("exchange")),
-            dh_group=as_int(result.get("dh_group")),
-            lifetime_seconds=as_int(result.get("lifetime_seconds")),
-            reason=as_str(result.get("reason")),
-            detail=as_str(result.get("detail")),
+            message=str(get(result, "body", "")).strip(),
+            exchange=as_str(get(result, "exchange")),
+            dh_group=as_int(get(result, "dh_group")),
+            lifetime_seconds=as_int(get(result, "lifetime_seconds")),
+            reason=as_str(get(result, "reason")),
+            detail=as_str(get(result, "detail")),
         )

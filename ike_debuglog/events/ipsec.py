@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import pyparsing as pp
 
 from ..framing import Message
-from .base import Endpoint, EventBase, Proxy, as_int, as_str, endpoint_from, proxy_from
+from .base import Endpoint, EventBase, Proxy, as_int, as_str, endpoint_from, get, proxy_from
 
 IpsecDirection = Literal["inbound", "outbound"]
 
@@ -33,7 +33,7 @@ class _Identity(EventBase):
 
 def transforms_from(result: pp.ParseResults) -> list[str] | None:
     """Transform names from the grammar's ``transforms`` list, None when none was printed."""
-    names = result.get("transforms")
+    names = get(result, "transforms")
     return None if names is None else [str(name) for name in names]
 
 
@@ -56,24 +56,24 @@ class _ProposalBlock(_Identity):
     @classmethod
     def from_parsed(
         cls, result: pp.ParseResults, message: Message, transforms: pp.ParseResults | None
-    ) -> _ProposalBlock:
-        direction = result.get("direction")
-        spi_hex = as_str(result.get("spi_hex"))
+    ) -> Self:
+        direction = get(result, "direction")
+        spi_hex = as_str(get(result, "spi_hex"))
         return cls.build(
             message,
             **cls.identity(result),
             direction=direction.lower() if direction else None,
-            protocol=as_str(result.get("protocol")),
+            protocol=as_str(get(result, "protocol")),
             transforms=None if transforms is None else transforms_from(transforms),
-            mode=as_str(result.get("mode")),
-            lifetime_seconds=as_int(result.get("lifetime_seconds")),
-            lifetime_kb=as_int(result.get("lifetime_kb")),
-            spi=as_int(result.get("spi")),
+            mode=as_str(get(result, "mode")),
+            lifetime_seconds=as_int(get(result, "lifetime_seconds")),
+            lifetime_kb=as_int(get(result, "lifetime_kb")),
+            spi=as_int(get(result, "spi")),
             spi_hex=spi_hex.upper().rjust(8, "0") if spi_hex else None,
-            conn_id=as_int(result.get("conn_id")),
-            keysize=as_int(result.get("keysize")),
-            flags=as_str(result.get("flags")),
-            proposal_part=as_int(result.get("proposal_part")),
+            conn_id=as_int(get(result, "conn_id")),
+            keysize=as_int(get(result, "keysize")),
+            flags=as_str(get(result, "flags")),
+            proposal_part=as_int(get(result, "proposal_part")),
         )
 
 
@@ -107,8 +107,8 @@ class IpsecRequestTimer(_Identity):
         return cls.build(
             message,
             **cls.identity(result),
-            session_id=as_int(result.get("session_id")),
-            count=int(result.get("count")),
+            session_id=as_int(get(result, "session_id")),
+            count=int(get(result, "count")),
         )
 
 
@@ -127,19 +127,19 @@ class _SaBlock(_Identity):
     @classmethod
     def from_parsed(
         cls, result: pp.ParseResults, message: Message, transforms: pp.ParseResults | None
-    ) -> _SaBlock:
-        spi_hex = as_str(result.get("spi_hex"))
+    ) -> Self:
+        spi_hex = as_str(get(result, "spi_hex"))
         return cls.build(
             message,
             **cls.identity(result),
-            sa_destination=as_str(result.get("sa_dest")),
-            sa_protocol=as_int(result.get("sa_protocol")),
-            spi=as_int(result.get("spi")),
+            sa_destination=as_str(get(result, "sa_dest")),
+            sa_protocol=as_int(get(result, "sa_protocol")),
+            spi=as_int(get(result, "spi")),
             spi_hex=spi_hex.upper().rjust(8, "0") if spi_hex else None,
             transforms=None if transforms is None else transforms_from(transforms),
-            conn_id=as_int(result.get("conn_id")),
-            lifetime_seconds=as_int(result.get("lifetime_seconds")),
-            lifetime_kb=as_int(result.get("lifetime_kb")),
+            conn_id=as_int(get(result, "conn_id")),
+            lifetime_seconds=as_int(get(result, "lifetime_seconds")),
+            lifetime_kb=as_int(get(result, "lifetime_kb")),
         )
 
 
@@ -186,11 +186,11 @@ class IpsecProxyMatch(EventBase):
     def from_parsed(cls, result: pp.ParseResults, message: Message) -> IpsecProxyMatch:
         return cls.build(
             message,
-            local_address=str(result.get("local_address")),
-            remote_address=str(result.get("remote_address")),
-            protocol=int(result.get("protocol")),
-            local_port=int(result.get("local_port")),
-            remote_port=int(result.get("remote_port")),
+            local_address=str(get(result, "local_address")),
+            remote_address=str(get(result, "remote_address")),
+            protocol=int(get(result, "protocol")),
+            local_port=int(get(result, "local_port")),
+            remote_port=int(get(result, "remote_port")),
         )
 
 
@@ -204,5 +204,5 @@ class IpsecMessage(EventBase):
     @classmethod
     def from_parsed(cls, result: pp.ParseResults, message: Message) -> IpsecMessage:
         return cls.build(
-            message, function=str(result.get("function")), message=str(result.get("message"))
+            message, function=str(get(result, "function")), message=str(get(result, "message"))
         )

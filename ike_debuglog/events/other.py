@@ -7,7 +7,7 @@ from typing import Literal
 import pyparsing as pp
 
 from ..framing import Message
-from .base import EventBase, as_str
+from .base import EventBase, as_str, get
 
 
 class SyslogMessage(EventBase):
@@ -27,11 +27,11 @@ class SyslogMessage(EventBase):
     ) -> SyslogMessage:
         return cls.build(
             message,
-            facility=str(result.get("facility")),
-            subfacility=as_str(result.get("subfacility")),
-            severity=int(result.get("severity")),
-            mnemonic=str(result.get("mnemonic")),
-            message=str(result.get("message")).strip(),
+            facility=str(get(result, "facility")),
+            subfacility=as_str(get(result, "subfacility")),
+            severity=int(get(result, "severity")),
+            mnemonic=str(get(result, "mnemonic")),
+            message=str(get(result, "message")).strip(),
             fields=fields,
         )
 

@@ -63,8 +63,17 @@ def describe(event: EventBase) -> str:
     if isinstance(event, Unrecognized):
         return event.text.replace("\n", " | ")
     fields = event.model_dump(
-        exclude={"kind", "line", "end_line", "timestamp", "timestamp_raw", "clock_authoritative",
-                 "sequence", "host", "session_id"},
+        exclude={
+            "kind",
+            "line",
+            "end_line",
+            "timestamp",
+            "timestamp_raw",
+            "clock_authoritative",
+            "sequence",
+            "host",
+            "session_id",
+        },
         exclude_none=True,
     )
     return " ".join(f"{key}={value}" for key, value in fields.items())
