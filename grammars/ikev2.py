@@ -77,6 +77,8 @@ EXCHANGE_LINE = pp.Regex(
     r"IKEv2 (?P<exchange>[A-Z][A-Z0-9_]*) Exchange (?P<message_type>REQUEST|RESPONSE)"
 )
 
+SKIP_TO_EXCHANGE = pp.Regex(r".*?(?=IKEv2 [A-Z][A-Z0-9_]* Exchange )")
+
 #: A packet block::
 #:
 #:     IKEv2:(SESSION ID = 27621,SA ID = 1):Sending Packet [To 198.19.252.1:500/From ...]
@@ -87,7 +89,11 @@ EXCHANGE_LINE = pp.Regex(
 PACKET = (
     CONTEXT
     + PACKET_HEADER
-    + pp.Optional(SPI_LINE + pp.Optional(EXCHANGE_LINE))
+    + pp.Optional(
+        SPI_LINE
+        # `debug crypto ikev2 packet` detail may put the decoded header record first.
+        + pp.Optional(pp.Suppress(SKIP_TO_EXCHANGE) + EXCHANGE_LINE)
+    )
     + pp.Optional(PAYLOAD_CONTENTS)
     + pp.Suppress(REST)
 )

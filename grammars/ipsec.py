@@ -73,7 +73,7 @@ REQUEST_TIMER = pp.Regex(
 #: sa_lifetime(k/sec)= (4608000/3600), (identity) local= ..., local_proxy= ...``
 SA_BLOCK = pp.Regex(
     r"IPSEC\((?P<function>create_sa|delete_sa)\):\s*(?P<action>sa created|deleting SA)?,?"
-    + _field(r"\bsa_dest\s*=\s*(?P<sa_dest>[^\s,]+)")
+    + _field(r"\bsa_dest\s*=\s*(?P<sa_destination>[^\s,]+)")
     + _field(r"\bsa_prot(?:o)?\s*=\s*(?P<sa_protocol>\d+)")
     + _field(r"\bsa_spi\s*=\s*0x(?P<spi_hex>[0-9A-Fa-f]+)\((?P<spi>\d+)\)")
     + _field(r"\bsa_trans\s*=\s*(?P<transform>[^,]*?)\s*,")

@@ -58,3 +58,47 @@ def test_registry_resolves_cisco_spellings() -> None:
     row = registry.payload_type("N")
     assert row is not None and row.name == "Nonce"
     assert registry.EXCHANGE_CODES["CREATE_CHILD_SA"] == 36
+
+
+DETAILED_BLOCK = """\
+IKEv2:(SESSION ID = 1,SA ID = 1):Sending Packet [To 10.0.0.2:500/From 10.0.0.1:500/VRF i0:f0]
+Initiator SPI : 64B2A8B5D8E4D4F1 - Responder SPI : 0000000000000000 Message id: 0
+IKEv2-PAK:(SESSION ID = 1,SA ID = 1):Next payload: SA, version: 2.0 Exchange type: IKE_SA_INIT, flags: INITIATOR Message id: 0, length: 556
+IKEv2 IKE_SA_INIT Exchange REQUEST
+Payload contents:
+ SA  Next payload: KE, reserved: 0x0, length: 184
+  last proposal: 0x0, reserved: 0x0, length: 180
+  Proposal: 1, Protocol id: IKE, SPI size: 0, #trans: 19    last transform: 0x3, reserved: 0x0: length: 12
+    type: 1, reserved: 0x0, id: AES-CBC
+ KE  Next payload: N, reserved: 0x0, length: 136
+    DH group: 14, Reserved: 0x0
+ N  Next payload: VID, reserved: 0x0, length: 36
+ VID  Next payload: NOTIFY, reserved: 0x0, length: 23
+ NOTIFY(NAT_DETECTION_SOURCE_IP)  Next payload: NOTIFY, reserved: 0x0, length: 28
+    Security protocol id: Unknown - 0, spi size: 0, type: NAT_DETECTION_SOURCE_IP
+ NOTIFY(Unknown - 16431)  Next payload: NONE, reserved: 0x0, length: 16
+
+IKEv2:(SESSION ID = 1,SA ID = 1):Insert SA
+"""
+
+
+def test_packet_detail_dump_gives_the_payload_list() -> None:
+    packet, status = parse_text(DETAILED_BLOCK)
+    assert isinstance(packet, Ikev2Packet)
+    assert (packet.line, packet.end_line, packet.exchange, packet.response) == (
+        1,
+        17,
+        "IKE_SA_INIT",
+        False,
+    )
+    raws = [p.raw for p in packet.payloads or []]
+    assert raws == [
+        "SA",
+        "KE",
+        "N",
+        "VID",
+        "NOTIFY(NAT_DETECTION_SOURCE_IP)",
+        "NOTIFY(Unknown - 16431)",
+    ]
+    assert (packet.payloads or [])[-1].notify == "SIGNATURE_HASH_ALGORITHMS"
+    assert status.kind == "ikev2_status"

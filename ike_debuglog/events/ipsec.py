@@ -132,7 +132,7 @@ class _SaBlock(_Identity):
         return cls.build(
             message,
             **cls.identity(result),
-            sa_destination=as_str(get(result, "sa_dest")),
+            sa_destination=as_str(get(result, "sa_destination")),
             sa_protocol=as_int(get(result, "sa_protocol")),
             spi=as_int(get(result, "spi")),
             spi_hex=spi_hex.upper().rjust(8, "0") if spi_hex else None,

@@ -1,0 +1,29 @@
+"""The scripts in examples/ run as a user would run them, on the bundled logs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import FIXTURES
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_failed_notifies_example() -> None:
+    log = FIXTURES / "ikev2" / "composed-responder-invalid-ke-then-ts-unacceptable.log"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "failed_notifies.py"), str(log)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "line 9: IKEv2-ERROR session 12: Failed to find a matching policy",
+        "line 10: sent INVALID_KE_PAYLOAD (203.0.113.30, IKE_SA_INIT)",
+        "line 37: IKEv2-ERROR session 13: Traffic selectors are not acceptable",
+        "line 38: sent TS_UNACCEPTABLE (203.0.113.30, IKE_AUTH)",
+        "line 50: sent TS_UNACCEPTABLE (203.0.113.30, CREATE_CHILD_SA)",
+    ]
