@@ -28,5 +28,6 @@ IKEV2_SESSION_STATUS = pp.Regex(
 #: ``ISAKMP is ON`` / ``ISAKMP is OFF`` (console echo may follow: ``ISAKMP is OFFno shut``).
 ISAKMP_ON_OFF = pp.Regex(r"ISAKMP is (?P<state>ON|OFF)")
 
-#: ``IKE message from 10.1.1.1 has no SA and is not an initialization offer``.
-PEER_FROM = pp.Regex(r".*?\b(?:from|peer|Peer)\s+(?P<peer>\d{1,3}(?:\.\d{1,3}){3})")
+#: The peer named in a message: ``IKE message from 10.1.1.1 has no SA ...``,
+#: ``Processing of Aggressive mode failed with peer at 192.0.2.50``.
+PEER_FROM = pp.Regex(r".*?\b(?:from|peer|Peer)\s+(?:at\s+)?(?P<peer>\d{1,3}(?:\.\d{1,3}){3})")

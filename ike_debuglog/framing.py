@@ -77,6 +77,21 @@ RECORD_START_RE: Final = re.compile(
 #: `debug crypto ikev2 packet` prints the decoded header as its own IKEv2-PAK record.
 CONTINUATION_RE: Final = re.compile(r"IKEv2-(?:PAK|PROTO-\d+):[^\n]*Next payload:")
 
+#: Lines that only ever continue a block (the SPI, exchange and payload lines of a packet, the
+#: field lines of a key engine block): they continue the message before them even when a
+#: syslog server gave each line a prefix of its own, as long as the host is the same.
+CONTINUATION_ONLY_RE: Final = re.compile(
+    r"""
+    (?:Initiator[ ]SPI[ ]?:|IKEv2[ ][A-Z][A-Z0-9_]*[ ]Exchange[ ](?:REQUEST|RESPONSE)|Payload[ ]contents:
+      |\(key[ ]eng\.[ ]msg\.\)|\((?:sa|identity)\)[ ]|(?:local|remote|src|dest)_proxy\s*=
+      |protocol\s*=|lifedur\s*=|spi\s*=|sa_(?:spi|trans|lifetime)|Num\.[ ]transforms:)
+    """,
+    re.VERBOSE,
+)
+
+#: rsyslog escapes the line feeds inside a multi-line message as "#012".
+ESCAPED_NEWLINE: Final = "#012"
+
 #: A router prompt, possibly followed by a typed command: `R2#`, `Hub-RTR(config)#conf t`.
 PROMPT_RE: Final = re.compile(r"[A-Za-z][\w.\-/]*(?:\([\w\-/]+\))?[#>]")
 
@@ -261,21 +276,18 @@ def frame_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Ite
             continue
         prefix = split_prefix(text, stamp_year)
         body = prefix.body
-        starts = (
-            prefix.has_prefix
-            or current is None
-            or (RECORD_START_RE.match(body) is not None and CONTINUATION_RE.match(body) is None)
-            or PROMPT_RE.match(body) is not None
-            or CONSOLE_NOISE_RE.match(body) is not None
-        )
-        if not starts and current is not None:
-            if body:
-                current.lines.append(body)
+        extra: list[str] = []
+        if ESCAPED_NEWLINE in body:
+            body, *extra = (part.strip() for part in body.split(ESCAPED_NEWLINE))
+            prefix.body = body
+        if current is not None and _continues(prefix, body, current):
+            current.lines.extend(line for line in (body, *extra) if line)
             current.last = number
             continue
         if current is not None:
             yield current.build()
         current = _Builder(number, prefix)
+        current.lines.extend(line for line in extra if line)
         if pending_blank:
             # Blank lines before the first message belong to it.
             current.first = pending_blank[0]
@@ -284,6 +296,21 @@ def frame_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Ite
         yield current.build()
     elif pending_blank:
         yield Message(pending_blank[0], pending_blank[-1], ())
+
+
+def _continues(prefix: _Prefix, body: str, current: _Builder) -> bool:
+    """Whether a line continues the message under construction rather than starting one."""
+    if prefix.has_prefix:
+        if prefix.host != current.head.host or not current.lines:
+            return False
+        # The payload list is the one continuation line with no keyword of its own.
+        after_contents = current.lines[-1].endswith("Payload contents:")
+        return after_contents or CONTINUATION_ONLY_RE.match(body) is not None
+    return not (
+        (RECORD_START_RE.match(body) is not None and CONTINUATION_RE.match(body) is None)
+        or PROMPT_RE.match(body) is not None
+        or CONSOLE_NOISE_RE.match(body) is not None
+    )
 
 
 __all__ = ["Message", "frame_lines", "parse_stamp", "split_prefix"]

@@ -155,8 +155,9 @@ def _syslog_event(message: Message, text: str) -> Event | None:
     special = {
         "IKEV2_SESSION_STATUS": syslog_grammar.IKEV2_SESSION_STATUS,
         "ISAKMP_ON_OFF": syslog_grammar.ISAKMP_ON_OFF,
-        "IKMP_NO_SA": syslog_grammar.PEER_FROM,
     }.get(str(mnemonic))
+    if special is None and get(result, "facility") == "CRYPTO" and "peer" not in fields:
+        special = syslog_grammar.PEER_FROM
     if special is not None:
         detail = _try(special, body)
         if detail is not None:
