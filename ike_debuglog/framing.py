@@ -82,8 +82,9 @@ CONTINUATION_RE: Final = re.compile(r"IKEv2-(?:PAK|PROTO-\d+):[^\n]*Next payload
 #: syslog server gave each line a prefix of its own, as long as the host is the same.
 CONTINUATION_ONLY_RE: Final = re.compile(
     r"""
-    (?:Initiator[ ]SPI[ ]?:|IKEv2[ ][A-Z][A-Z0-9_]*[ ]Exchange[ ](?:REQUEST|RESPONSE)|Payload[ ]contents:
-      |\(key[ ]eng\.[ ]msg\.\)|\((?:sa|identity)\)[ ]|(?:local|remote|src|dest)_proxy\s*=
+    (?:Initiator[ ]SPI[ ]?:|IKEv2[ ][A-Z][A-Z0-9_]*[ ]Exchange[ ](?:REQUEST|RESPONSE)
+      |Payload[ ]contents:|\(key[ ]eng\.[ ]msg\.\)|\((?:sa|identity)\)[ ]
+      |(?:local|remote|src|dest)_proxy\s*=
       |protocol\s*=|lifedur\s*=|spi\s*=|sa_(?:spi|trans|lifetime)|Num\.[ ]transforms:)
     """,
     re.VERBOSE,
