@@ -75,7 +75,7 @@ RECORD_START_RE: Final = re.compile(
 
 #: Lines that continue a packet block although they start with a facility:
 #: `debug crypto ikev2 packet` prints the decoded header as its own IKEv2-PAK record.
-CONTINUATION_RE: Final = re.compile(r"IKEv2-(?:PAK|PROTO-\d+):[^\n]*Next payload:")
+CONTINUATION_RE: Final = re.compile(r"IKEv2(?:-PAK|-PROTO-\d+)?:[^\n]*?Next payload:")
 
 #: Lines that only ever continue a block (the SPI, exchange and payload lines of a packet, the
 #: field lines of a key engine block): they continue the message before them even when a

@@ -38,12 +38,14 @@ from .events import (
     IpsecRequestTimer,
     IpsecSaRequest,
     IpsecValidateProposal,
+    LoggingHeader,
     SyslogMessage,
     Unrecognized,
 )
 from .events.base import get
 from .events.other import Family
 from .framing import CONSOLE_NOISE_RE, PROMPT_RE, Message, frame_lines
+from .grammars import console as console_grammar
 from .grammars import ikev2 as ikev2_grammar
 from .grammars import ipsec as ipsec_grammar
 from .grammars import syslog as syslog_grammar
@@ -181,6 +183,13 @@ def _family(text: str) -> Family | None:
     return None
 
 
+_HEADER_STARTS = (
+    "Syslog logging:", "No Active Message", "No Inactive Message", "No active filter",
+    "Console logging", "Monitor logging", "Buffer logging", "Trap logging", "Persistent logging",
+    "Exception Logging", "Count and timestamp", "Log Buffer (",
+)  # fmt: skip
+
+
 def event_from_message(message: Message) -> Event:
     """The event for one framed message: recognised, or ``unrecognized`` with its text."""
     text = message.text
@@ -195,6 +204,9 @@ def event_from_message(message: Message) -> Event:
             event = _ipsec_event(message, text)
     elif text.startswith("%"):
         event = _syslog_event(message, text)
+    elif text.startswith(_HEADER_STARTS):
+        result = _try(console_grammar.LOGGING_HEADER, text)
+        event = None if result is None else LoggingHeader.from_parsed(result, message)
     if event is None:
         event = Unrecognized.from_message(message, _family(text))
     return event

@@ -36,7 +36,7 @@ from .ipsec import (
     IpsecSaRequest,
     IpsecValidateProposal,
 )
-from .other import SyslogMessage, Unrecognized
+from .other import LoggingHeader, SyslogMessage, Unrecognized
 
 Event: TypeAlias = Annotated[
     Ikev2Packet
@@ -60,6 +60,7 @@ Event: TypeAlias = Annotated[
     | IpsecProxyMatch
     | IpsecMessage
     | SyslogMessage
+    | LoggingHeader
     | Unrecognized,
     Field(discriminator="kind"),
 ]
@@ -92,6 +93,7 @@ __all__ = [
     "IpsecRequestTimer",
     "IpsecSaRequest",
     "IpsecValidateProposal",
+    "LoggingHeader",
     "Payload",
     "Proxy",
     "SyslogMessage",

@@ -97,6 +97,11 @@ def as_spi(value: Any) -> str | None:
     return None if value in (None, "") else str(value).upper().rjust(16, "0")
 
 
+def as_spi32(value: Any) -> str | None:
+    """An IPsec SPI as 8 upper-case hex digits (IOS drops leading zeros: ``0x62223D9``)."""
+    return None if value in (None, "") else str(value).upper().rjust(8, "0")
+
+
 def endpoint_from(result: pp.ParseResults, name: str) -> Endpoint | None:
     address = get(result, name)
     if not address:

@@ -15,6 +15,7 @@ from .base import (
     Role,
     as_int,
     as_spi,
+    as_spi32,
     as_str,
     endpoint_from,
     get,
@@ -189,13 +190,13 @@ class Ikev2Delete(_Ikev2):
 
     @classmethod
     def from_parsed(cls, result: pp.ParseResults, message: Message) -> Ikev2Delete:
-        spi = as_str(get(result, "spi"))
+        spi = as_spi32(get(result, "spi"))
         return cls.build(
             message,
             **cls.context(result),
             direction="sent" if get(result, "action") == "Sending" else "received",
             sa_type="ipsec" if spi is not None else "ike",
-            spi=spi.upper().rjust(8, "0") if spi else None,
+            spi=spi,
             initiator_spi=as_spi(get(result, "initiator_spi")),
             responder_spi=as_spi(get(result, "responder_spi")),
         )

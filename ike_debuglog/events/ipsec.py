@@ -7,7 +7,17 @@ from typing import Any, Literal, Self
 import pyparsing as pp
 
 from ..framing import Message
-from .base import Endpoint, EventBase, Proxy, as_int, as_str, endpoint_from, get, proxy_from
+from .base import (
+    Endpoint,
+    EventBase,
+    Proxy,
+    as_int,
+    as_spi32,
+    as_str,
+    endpoint_from,
+    get,
+    proxy_from,
+)
 
 IpsecDirection = Literal["inbound", "outbound"]
 
@@ -58,7 +68,6 @@ class _ProposalBlock(_Identity):
         cls, result: pp.ParseResults, message: Message, transforms: pp.ParseResults | None
     ) -> Self:
         direction = get(result, "direction")
-        spi_hex = as_str(get(result, "spi_hex"))
         return cls.build(
             message,
             **cls.identity(result),
@@ -69,7 +78,7 @@ class _ProposalBlock(_Identity):
             lifetime_seconds=as_int(get(result, "lifetime_seconds")),
             lifetime_kb=as_int(get(result, "lifetime_kb")),
             spi=as_int(get(result, "spi")),
-            spi_hex=spi_hex.upper().rjust(8, "0") if spi_hex else None,
+            spi_hex=as_spi32(get(result, "spi_hex")),
             conn_id=as_int(get(result, "conn_id")),
             keysize=as_int(get(result, "keysize")),
             flags=as_str(get(result, "flags")),
@@ -128,14 +137,13 @@ class _SaBlock(_Identity):
     def from_parsed(
         cls, result: pp.ParseResults, message: Message, transforms: pp.ParseResults | None
     ) -> Self:
-        spi_hex = as_str(get(result, "spi_hex"))
         return cls.build(
             message,
             **cls.identity(result),
             sa_destination=as_str(get(result, "sa_destination")),
             sa_protocol=as_int(get(result, "sa_protocol")),
             spi=as_int(get(result, "spi")),
-            spi_hex=spi_hex.upper().rjust(8, "0") if spi_hex else None,
+            spi_hex=as_spi32(get(result, "spi_hex")),
             transforms=None if transforms is None else transforms_from(transforms),
             conn_id=as_int(get(result, "conn_id")),
             lifetime_seconds=as_int(get(result, "lifetime_seconds")),

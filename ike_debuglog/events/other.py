@@ -7,7 +7,7 @@ from typing import Literal
 import pyparsing as pp
 
 from ..framing import Message
-from .base import EventBase, as_str, get
+from .base import EventBase, as_int, as_str, get
 
 
 class SyslogMessage(EventBase):
@@ -33,6 +33,26 @@ class SyslogMessage(EventBase):
             mnemonic=str(get(result, "mnemonic")),
             message=str(get(result, "message")).strip(),
             fields=fields,
+        )
+
+
+class LoggingHeader(EventBase):
+    """A record of the header `show logging` prints before the buffer (not debug output)."""
+
+    kind: Literal["logging_header"] = "logging_header"
+    section: str
+    text: str
+    messages_logged: int | None = None
+    buffer_bytes: int | None = None
+
+    @classmethod
+    def from_parsed(cls, result: pp.ParseResults, message: Message) -> LoggingHeader:
+        return cls.build(
+            message,
+            section=str(get(result, "section")),
+            text="\n".join(message.lines),
+            messages_logged=as_int(get(result, "messages_logged")),
+            buffer_bytes=as_int(get(result, "buffer_bytes")),
         )
 
 
