@@ -350,5 +350,60 @@ STATUS_STEPS: Final = _steps(
             "Failed to locate an item",
             r"Failed to locate an item in the database",
         ),
+        # Failure wording shared by the IOS and ASA IKEv2 code, as TAC notes and log
+        # analysers quote it.
+        (
+            "policy_not_matched",
+            "Failed to find a matching policy",
+            r"Failed to find a matching policy",
+        ),
+        ("received_policies", "Received Policies", r"Received Policies:?\s*(?P<detail>.*)"),
+        ("expected_policies", "Expected Policies", r"Expected Policies:?\s*(?P<detail>.*)"),
+        ("sa_init_failed", "Failed SA init exchange", r"Failed SA init exchange"),
+        (
+            "no_proposal_chosen_received",
+            "Received no proposal chosen",
+            r"Received no proposal chosen notify",
+        ),
+        (
+            "negotiating_sa_deleted",
+            "Negotiating SA request deleted",
+            r"Negotiating SA request deleted",
+        ),
+        ("exchange_aborted", "Abort exchange", r"Abort exchange"),
+        (
+            "ike_sa_auth_failed",
+            "Failed to authenticate the IKE SA",
+            r"Failed to authenticate the IKE SA",
+        ),
+        ("verify_auth_failed", "Verify auth failed", r"Verify auth failed"),
+        (
+            "auth_failure_notify_sent",
+            "Sending authentication failure notify",
+            r"Sending authentication failure notify",
+        ),
+        ("auth_exchange_failed", "Auth exchange failed", r"Auth exchange failed"),
+        (
+            "auth_timeout",
+            "Failed to receive the AUTH msg",
+            r"Failed to receive the AUTH msg before the timer expired",
+        ),
+        (
+            "auth_method_mismatch",
+            "authentication method configured is mismatching",
+            r"Peer authentication method configured is mismatching with the method proposed"
+            r" by peer",
+        ),
+        (
+            "auth_value_mismatch",
+            "Computed authentication value for peer differs",
+            r"Computed authentication value for peer differs from what peer sent",
+        ),
+        (
+            "max_retransmissions",
+            "Maximum number of retransmissions",
+            r"Maximum number of retransmissions reached",
+        ),
+        ("notify_parsed", "Parse Notify Payload:", r"Parse Notify Payload:\s*(?P<detail>\S+)"),
     )
 )

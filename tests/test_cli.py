@@ -73,3 +73,19 @@ def test_usage_error_exit_status() -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["events"])
     assert exit_info.value.code == 2
+
+
+def test_broken_pipe_is_quiet(tmp_path: Path) -> None:
+    big = tmp_path / "big.log"
+    big.write_bytes(SEED.read_bytes() * 2000)
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "ike_debuglog.cli", "events", str(big)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.readline()
+    reader.stdout.close()  # what `| head -1` does
+    err = reader.stderr.read().decode()
+    assert reader.wait(timeout=60) == 0
+    assert "Traceback" not in err

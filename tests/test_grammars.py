@@ -102,3 +102,28 @@ def test_packet_detail_dump_gives_the_payload_list() -> None:
     ]
     assert (packet.payloads or [])[-1].notify == "SIGNATURE_HASH_ALGORITHMS"
     assert status.kind == "ikev2_status"
+
+
+def test_shared_ikev2_failure_wording_becomes_status_events() -> None:
+    text = """\
+IKEv2-PROTO-3: (172): Verify auth failed
+IKEv2:(SESSION ID = 3,SA ID = 1):Received Policies:
+Proposal 1:  AES-CBC-256 SHA512 SHA512 DH_GROUP_384_ECP/Group 20
+IKEv2:(SESSION ID = 3,SA ID = 1):Parse Notify Payload: AUTHENTICATION_FAILED NOTIFY(AUTHENTICATION_FAILED)
+IKEv2:(SESSION ID = 3,SA ID = 1):Computed authentication value for peer differs from what peer sent
+IKEv2:(SESSION ID = 3,SA ID = 1):Failed to find a matching policy
+"""
+    statuses = [
+        (e.kind, getattr(e, "status", None), getattr(e, "detail", None)) for e in parse_text(text)
+    ]
+    assert statuses == [
+        ("ikev2_status", "verify_auth_failed", None),
+        (
+            "ikev2_status",
+            "received_policies",
+            "Proposal 1:  AES-CBC-256 SHA512 SHA512 DH_GROUP_384_ECP/Group 20",
+        ),
+        ("ikev2_status", "notify_parsed", "AUTHENTICATION_FAILED"),
+        ("ikev2_status", "auth_value_mismatch", None),
+        ("ikev2_status", "policy_not_matched", None),
+    ]
