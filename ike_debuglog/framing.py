@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Final
 
 MONTHS: Final[dict[str, int]] = {
@@ -127,7 +128,6 @@ class Message:
     clock_authoritative: bool | None = None
     host: str | None = None
     sequence: int | None = None
-    framing: str = "console"
 
     @property
     def text(self) -> str:
@@ -144,9 +144,9 @@ class _Prefix:
     clock_authoritative: bool | None
     host: str | None
     sequence: int | None
-    framing: str
 
 
+@lru_cache(maxsize=4096)
 def parse_stamp(stamp: str, tz: str | None, year: int) -> datetime | None:
     """Datetime of an IOS date stamp such as ``Apr 29 2025 16:57:42.200``; None if invalid.
 
@@ -172,6 +172,7 @@ def parse_stamp(stamp: str, tz: str | None, year: int) -> datetime | None:
     return value
 
 
+@lru_cache(maxsize=4096)
 def _parse_iso(stamp: str) -> datetime | None:
     try:
         return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
@@ -183,8 +184,18 @@ def _bsd_stamp(stamp: str, year: int) -> datetime | None:
     return parse_stamp(stamp, None, year)
 
 
+#: The characters a prefix can start with, after leading blanks: markdown quote, syslog PRI,
+#: digits (ISO stamp, sequence number, uptime), clock markers and month names.
+PREFIX_FIRST: Final = frozenset("><0123456789*.-JFMASOND")
+
+
 def split_prefix(text: str, year: int) -> _Prefix:
     """Separate the framing prefix of one physical line from its message text."""
+    stripped = text.strip()
+    if not stripped or stripped[0] not in PREFIX_FIRST:
+        # Most lines of a debug (IKEv2:, ISAKMP, Initiator SPI, payload lists) have no
+        # prefix: skip the regex for them, the hot path of framing.
+        return _Prefix(stripped, False, None, None, None, None, None)
     match = PREFIX_RE.match(text)
     assert match is not None  # every group is optional: the pattern always matches
     groups = match.groupdict()
@@ -193,11 +204,6 @@ def split_prefix(text: str, year: int) -> _Prefix:
     timestamp: datetime | None = None
     authoritative: bool | None = None
     host = groups["iso_host"] or groups["bsd_host"] or groups["origin"]
-    framing = "console"
-    if groups["pri"] is not None or groups["iso"] or groups["bsd"]:
-        framing = "syslog"
-    elif groups["seq"] is not None:
-        framing = "show_logging"
     if groups["stamp"]:
         timestamp_raw = groups["stamp"]
         timestamp = parse_stamp(groups["stamp"], groups["tz"], year)
@@ -218,9 +224,7 @@ def split_prefix(text: str, year: int) -> _Prefix:
         timestamp = _bsd_stamp(groups["bsd"], year)
     has_prefix = timestamp_raw is not None or groups["pri"] is not None or groups["seq"] is not None
     sequence = int(groups["seq"]) if groups["seq"] is not None else None
-    return _Prefix(
-        body, has_prefix, timestamp_raw, timestamp, authoritative, host, sequence, framing
-    )
+    return _Prefix(body, has_prefix, timestamp_raw, timestamp, authoritative, host, sequence)
 
 
 class _Builder:
@@ -245,7 +249,6 @@ class _Builder:
             head.clock_authoritative,
             head.host,
             head.sequence,
-            head.framing,
         )
 
 

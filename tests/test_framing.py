@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ike_debuglog import frame_lines
-from ike_debuglog.framing import split_prefix
+from ike_debuglog.framing import PREFIX_FIRST, PREFIX_RE, split_prefix
 
 
 @pytest.mark.parametrize(
@@ -60,7 +62,7 @@ def test_time_stamps(
 def test_syslog_wire_line_with_pri_sequence_and_origin_host() -> None:
     line = "<0>91: *Oct 07 03:10:04: mydevice.com %CRYPTO-4-RECVD_PKT_INV_SPI: decaps"
     prefix = split_prefix(line, 2026)
-    assert (prefix.host, prefix.sequence, prefix.framing) == ("mydevice.com", 91, "syslog")
+    assert (prefix.host, prefix.sequence) == ("mydevice.com", 91)
     assert prefix.body.startswith("%CRYPTO-4-RECVD_PKT_INV_SPI")
 
 
@@ -128,3 +130,11 @@ def test_markdown_quote_and_bullet_markers_are_framing() -> None:
     assert prefix.body == "IPSEC(sa_request): ,"
     assert prefix.timestamp_raw == "Mar 1 00:55:40.767"
     assert prefix.clock_authoritative is None
+
+
+@given(st.text(max_size=80))
+def test_lines_the_fast_path_skips_carry_no_prefix(line: str) -> None:
+    stripped = line.strip()
+    if stripped and stripped[0] not in PREFIX_FIRST:
+        match = PREFIX_RE.match(line)
+        assert match is not None and not line[: match.end()].strip()
