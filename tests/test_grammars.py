@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ike_debuglog import Ikev2Error, Ikev2Packet, Unrecognized, parse_text, registry
+import pytest
+
+from ike_debuglog import Ikev2Error, Ikev2Packet, IpsecDeleteSa, Unrecognized, parse_text, registry
 
 IPV6_BLOCK = """\
 IKEv2:(SESSION ID = 31,SA ID = 1):Received Packet [From FC00:123:123:123::1:500/To FC00:123:123:123::2:500/VRF i0:f0]
@@ -127,3 +129,60 @@ IKEv2:(SESSION ID = 3,SA ID = 1):Failed to find a matching policy
         ("ikev2_status", "auth_value_mismatch", None),
         ("ikev2_status", "policy_not_matched", None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "session_id", "sa_id"),
+    [
+        ("IKEv2:(SESSION ID = 31,SA ID = 1):", 31, 1),
+        ("IKEv2:(SESSION ID = 31, SA ID = 1):", 31, 1),
+        ("IKEv2:(SA ID = 1):", None, 1),
+        ("IKEv2-PAK:(SESSION ID = 7,SA ID = 2):", 7, 2),
+        ("IKEv2-INTERNAL:(SESSION ID = 7,SA ID = 2):", 7, 2),
+        ("IKEv2-PAK:", None, None),
+        ("IKEv2:", None, None),
+        ("IKEv2-PROTO-4: (166): ", None, 166),
+    ],
+)
+def test_every_prefix_variant_of_a_packet_block(
+    prefix: str, session_id: int | None, sa_id: int | None
+) -> None:
+    text = (
+        f"{prefix}Received Packet [From 192.0.2.9:4500/To 198.51.100.1:4500/VRF i0:f0]\n"
+        "Initiator SPI : 0123456789ABCDEF - Responder SPI : FEDCBA9876543210 Message id: 7\n"
+        "IKEv2 INFORMATIONAL Exchange REQUEST\nPayload contents:\n ENCR\n"
+    )
+    (packet,) = parse_text(text)
+    assert isinstance(packet, Ikev2Packet)
+    assert (packet.session_id, packet.sa_id) == (session_id, sa_id)
+    assert packet.remote is not None and (packet.remote.address, packet.remote.port) == (
+        "192.0.2.9",
+        4500,
+    )
+    assert (packet.message_id, packet.exchange, packet.response) == (7, "INFORMATIONAL", False)
+
+
+def test_delete_sa_block() -> None:
+    text = """\
+*Mar  1 00:04:59.899: IPSEC(delete_sa): deleting SA,
+  (sa) sa_dest= 10.1.1.2, sa_proto= 50,
+    sa_spi= 0x81B9A38A(2176427914),
+    sa_trans= esp-3des esp-sha-hmac , sa_conn_id= 2001,
+  (identity) local= 10.1.1.1, remote= 10.1.1.2,
+    local_proxy= 192.168.1.0/255.255.255.0/0/0 (type=4),
+    remote_proxy= 192.168.2.0/255.255.255.0/0/0 (type=4)
+"""
+    (event,) = parse_text(text)
+    assert isinstance(event, IpsecDeleteSa)
+    assert (event.sa_destination, event.sa_protocol, event.spi, event.spi_hex) == (
+        "10.1.1.2",
+        50,
+        2176427914,
+        "81B9A38A",
+    )
+    assert (event.transforms, event.conn_id) == (["esp-3des", "esp-sha-hmac"], 2001)
+    assert event.remote_proxy is not None and event.remote_proxy.network == "192.168.2.0"
+    assert event.local_proxy is not None and (
+        event.local_proxy.prefix_length,
+        event.local_proxy.type,
+    ) == (24, 4)
