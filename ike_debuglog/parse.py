@@ -47,6 +47,7 @@ from .events.other import Family
 from .framing import CONSOLE_NOISE_RE, PROMPT_RE, Message, frame_lines
 from .grammars import console as console_grammar
 from .grammars import ikev2 as ikev2_grammar
+from .grammars import ikev2_internal
 from .grammars import ipsec as ipsec_grammar
 from .grammars import syslog as syslog_grammar
 
@@ -88,12 +89,12 @@ def _ikev2_event(message: Message, text: str) -> Event | None:
             result = _try(grammar, text)
             if result is not None:
                 return build(result, message)
-    for step in ikev2_grammar.POLICY_STEPS:
+    for step in ikev2_internal.POLICY_STEPS:
         if step.literal in text:
             result = _try(step.grammar, text)
             if result is not None:
                 return Ikev2Policy.from_step(step.name, result, message)
-    for step in ikev2_grammar.STATUS_STEPS:
+    for step in ikev2_internal.STATUS_STEPS:
         if step.literal in text:
             result = _try(step.grammar, text)
             if result is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyparsing as pp
 
 from ike_debuglog import events
-from ike_debuglog.grammars import console, ikev2, ipsec, syslog
+from ike_debuglog.grammars import console, ikev2, ikev2_internal, ipsec, syslog
 
 DOC = (Path(__file__).parent.parent / "docs" / "fields.md").read_text(encoding="utf-8")
 MODELS = typing.get_args(typing.get_args(events.Event)[0])
@@ -27,7 +27,7 @@ def _backticked(text: str) -> set[str]:
 
 def _grammar_names() -> set[str]:
     names: set[str] = set()
-    for module in (console, ikev2, ipsec, syslog):
+    for module in (console, ikev2, ikev2_internal, ipsec, syslog):
         for value in vars(module).values():
             elements = [value] if isinstance(value, pp.ParserElement) else []
             if isinstance(value, tuple):
@@ -66,5 +66,5 @@ def test_every_grammar_result_name_maps_to_a_field_or_is_documented() -> None:
 
 def test_vocabularies_are_documented() -> None:
     vocabulary = _backticked(_section("Vocabularies"))
-    assert {step.name for step in ikev2.POLICY_STEPS} <= vocabulary
-    assert {step.name for step in ikev2.STATUS_STEPS} <= vocabulary
+    assert {step.name for step in ikev2_internal.POLICY_STEPS} <= vocabulary
+    assert {step.name for step in ikev2_internal.STATUS_STEPS} <= vocabulary
