@@ -34,7 +34,7 @@ def test_fixture_has_meta_and_expectations(log: Path) -> None:
         f"{log.name}: expected events missing; run scripts/regen_expected.py and review the diff"
     )
     meta = load_meta(log)
-    for key in ("source", "platform", "composed", "year", "facts"):
+    for key in ("source", "platform", "framing", "composed", "year", "facts"):
         assert key in meta, f"{log.name}: meta lacks {key!r}"
 
 
