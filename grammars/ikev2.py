@@ -10,6 +10,8 @@ in :mod:`.ikev2_internal`).
 
 from __future__ import annotations
 
+import re
+
 import pyparsing as pp
 
 from .common import REST, endpoint_pattern
@@ -33,21 +35,54 @@ TRACE_PREFIX = pp.Regex(
 CONTEXT = DEBUG_PREFIX | TRACE_PREFIX
 
 #: One payload token of a "Payload contents:" list: ``SA``, ``N``, ``NOTIFY(INITIAL_CONTACT)``,
-#: ``NOTIFY(Unknown - 16431)``.
+#: ``NOTIFY(Unknown - 16431)``.  The notify name is bounded so that an unclosed
+#: ``NOTIFY(`` never scans the rest of the line again for each token.
 PAYLOAD_TOKEN = pp.Regex(
-    r"(?P<raw>NOTIFY\((?:Unknown\s*-\s*(?P<notify_number>\d+)|(?P<notify_name>[^)]*))\)"
-    r"|[A-Za-z][A-Za-z0-9_]*)"
+    r"NOTIFY\((?:Unknown\s{0,3}-\s{0,3}(?P<notify_number>\d{1,6})"
+    r"|(?P<notify_name>[^)\s]{0,80}))\)"
+    r"|[A-Za-z][A-Za-z0-9_]*+"
 )
+_NEXT_PAYLOAD = re.compile(r"\s*Next payload:")
+_BLANKS = re.compile(r"\s*")
+_WORD = re.compile(r"\S+")
 
-#: A list of payload tokens (``SA KE N VID NOTIFY(...)``) or, with ``debug crypto ikev2
-#: packet`` detail, a dump in which each payload starts ``SA  Next payload: KE, ...``.
-PAYLOAD_LIST = pp.Group(
-    pp.ZeroOrMore(pp.Group(PAYLOAD_TOKEN + ~pp.Literal("Next payload")))
-    + pp.ZeroOrMore(
-        pp.Group(PAYLOAD_TOKEN + pp.Suppress(pp.Literal("Next payload:")))
-        | pp.Suppress(pp.Regex(r"\S+"))
-    )
-)("payloads")
+
+def _payload_items(text: str) -> list[dict[str, str | None]]:
+    """The payload tokens of a list (``SA KE N VID``) or of a detail dump, in which each
+    payload starts ``SA  Next payload: KE, ...``: there only tokens followed by
+    ``Next payload:`` count.  One pass with compiled patterns: lists are on the hot path."""
+    token_re = PAYLOAD_TOKEN.re
+    items: list[dict[str, str | None]] = []
+    detailed = False
+    position = _BLANKS.match(text).end()  # type: ignore[union-attr]
+    while position < len(text):
+        token = token_re.match(text, position)
+        if token is None:
+            detailed = True  # the plain list has ended; skip one word of the dump
+            position = _WORD.match(text, position).end()  # type: ignore[union-attr]
+        else:
+            after = _NEXT_PAYLOAD.match(text, token.end())
+            if after is not None or not detailed:
+                items.append(
+                    {
+                        "raw": token.group(0),
+                        "notify_number": token.group("notify_number"),
+                        "notify_name": token.group("notify_name"),
+                    }
+                )
+            detailed = detailed or after is not None
+            position = after.end() if after is not None else token.end()
+        position = _BLANKS.match(text, position).end()  # type: ignore[union-attr]
+    return items
+
+
+def _as_payload_list(tokens: pp.ParseResults) -> list[object]:
+    # ParseResults.List keeps the list one value under its results name.
+    return [pp.ParseResults.List(_payload_items(tokens[0]))]  # type: ignore[no-untyped-call]
+
+
+#: The rest of a record read as a payload list (see :func:`_payload_items`).
+PAYLOAD_LIST = pp.Regex(r".*").set_parse_action(_as_payload_list)("payloads")
 
 PAYLOAD_CONTENTS = (
     pp.Suppress(pp.Regex(r".*?(?=Payload contents:)"))

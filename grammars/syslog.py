@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import pyparsing as pp
 
-#: ``%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for ...``
+#: ``destaddr=150.1.1.1,`` ``input interface=GigabitEthernet1`` ``User=ra2``: a key, '=',
+#: and a value up to a comma or space.  \b and possessive runs: a long word must not
+#: restart a match at each of its letters.
+KEY_VALUE = pp.Regex(r"\b(?P<key>input interface|[A-Za-z][A-Za-z_]*+)\s*+=\s*+(?P<value>[^\s,]++)")
+
+
+def _add_fields(tokens: pp.ParseResults) -> None:
+    tokens["fields"] = {
+        match["key"].replace(" ", "_").lower(): match["value"]
+        for match in KEY_VALUE.re.finditer(tokens["message"])
+    }
+
+
+#: ``%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for ...``;
+#: ``fields`` holds the message's ``key=value`` pairs.
 MESSAGE = pp.Regex(
     r"%(?P<facility>[A-Z][A-Z0-9_]*)(?:-(?P<subfacility>[a-z]+))?-(?P<severity>[0-7])"
     r"-(?P<mnemonic>[A-Za-z0-9_]+)\s*:\s*(?P<message>.*)"
-)
-
-#: ``destaddr=150.1.1.1,`` ``input interface=GigabitEthernet1`` ``User=ra2``: a key, '=',
-#: and a value up to a comma or space.
-KEY_VALUE = pp.Regex(r"(?P<key>input interface|[A-Za-z][A-Za-z_]*)\s*=\s*(?P<value>[^\s,]+)")
+).add_parse_action(_add_fields)
 
 #: ``Crypto tunnel v2 is UP.  Peer 10.0.0.2:500  Id: 10.0.0.2`` (IKEV2_SESSION_STATUS).
 IKEV2_SESSION_STATUS = pp.Regex(

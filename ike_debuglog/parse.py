@@ -150,10 +150,7 @@ def _syslog_event(message: Message, text: str) -> Event | None:
     if result is None:
         return None
     body = str(get(result, "message"))
-    fields = {
-        str(match["key"]).replace(" ", "_").lower(): str(match["value"])
-        for match, _, _ in syslog_grammar.KEY_VALUE.scan_string(body)
-    }
+    fields = dict(get(result, "fields", {}))
     mnemonic = get(result, "mnemonic")
     special = {
         "IKEV2_SESSION_STATUS": syslog_grammar.IKEV2_SESSION_STATUS,
