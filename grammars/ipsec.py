@@ -11,6 +11,18 @@ from __future__ import annotations
 
 import pyparsing as pp
 
+#: A transform name inside a transform text: a number belongs to the name before it
+#: (``esp-aes 256 esp-sha-hmac`` is ``esp-aes 256`` and ``esp-sha-hmac``).
+TRANSFORM = pp.Regex(r"[A-Za-z][\w\-]*(?: \d+)?")
+
+
+def _split_transforms(tokens: pp.ParseResults) -> None:
+    """Add ``transforms``, the names in the ``transform`` text (absent when none was printed)."""
+    text = tokens.get("transform")  # type: ignore[no-untyped-call]
+    if text is not None:
+        names = TRANSFORM.re.findall(text)
+        tokens["transforms"] = pp.ParseResults.List(names)  # type: ignore[no-untyped-call]
+
 
 def _field(pattern: str) -> str:
     """An optional field anywhere ahead, matched at most once, without backtracking."""
@@ -59,7 +71,7 @@ _PROPOSAL_FIELDS = (
 PROPOSAL_BLOCK = pp.Regex(
     r"IPSEC\((?P<function>sa_request|validate_proposal_request|initialize_sas)\):\s*,?\s*"
     r"(?:proposal part #(?P<proposal_part>\d+),?)?" + _PROPOSAL_FIELDS + r".*"
-)
+).add_parse_action(_split_transforms)
 
 #: ``IPSEC:(SESSION ID = 27621) (key_engine) request timer fired: count = 1, (identity)
 #: local= 10.11.6.2:0, remote= 198.19.252.1:0, local_proxy= ..., remote_proxy= ...``
@@ -81,14 +93,14 @@ SA_BLOCK = pp.Regex(
     + _field(r"\bsa_lifetime\(k/sec\)\s*=\s*\((?P<lifetime_kb>\d+)/(?P<lifetime_seconds>\d+)\)")
     + _IDENTITY
     + r".*"
-)
+).add_parse_action(_split_transforms)
 
 #: ``IPSEC(ipsec_process_proposal): transform proposal not supported for identity:
 #: {esp-aes 256 esp-sha512-hmac }``
 PROPOSAL_REJECTED = pp.Regex(
     r"IPSEC\(ipsec_process_proposal\):\s*transform proposal not supported for identity:\s*"
     r"\{\s*(?P<transform>[^}]*?)\s*\}"
-)
+).add_parse_action(_split_transforms)
 
 #: ``Crypto mapdb : proxy_match src addr : 192.168.102.0 dst addr : 192.168.101.0
 #: protocol : 0 src port : 0 dst port : 0``
@@ -100,8 +112,3 @@ PROXY_MATCH = pp.Regex(
 
 #: Any other ``IPSEC(function): text`` record, e.g. ``IPSEC(key_engine): got a queue event...``.
 FUNCTION_MESSAGE = pp.Regex(r"IPSEC\((?P<function>[\w ]+)\):\s*(?P<message>.*)")
-
-#: Transform names inside a transform text: a number belongs to the name before it
-#: (``esp-aes 256 esp-sha-hmac`` is ``esp-aes 256`` and ``esp-sha-hmac``).
-TRANSFORM = pp.Regex(r"[A-Za-z][\w\-]*(?: \d+)?")
-TRANSFORM_LIST = pp.Group(pp.ZeroOrMore(TRANSFORM))("transforms") + pp.Suppress(pp.Regex(r".*"))

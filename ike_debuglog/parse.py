@@ -115,10 +115,6 @@ _SA_MODELS: dict[str, type[IpsecCreateSa] | type[IpsecDeleteSa]] = {
 }
 
 
-def _transforms(text: str | None) -> pp.ParseResults | None:
-    return None if text is None else _try(ipsec_grammar.TRANSFORM_LIST, text)
-
-
 def _ipsec_event(message: Message, text: str) -> Event | None:
     if text.startswith("IPSEC:(SESSION ID"):
         result = _try(ipsec_grammar.REQUEST_TIMER, text)
@@ -128,17 +124,16 @@ def _ipsec_event(message: Message, text: str) -> Event | None:
         result = _try(ipsec_grammar.PROPOSAL_BLOCK, text)
         if result is not None:
             model = _PROPOSAL_MODELS[function]
-            return model.from_parsed(result, message, _transforms(get(result, "transform")))
+            return model.from_parsed(result, message)
     elif function in _SA_MODELS:
         result = _try(ipsec_grammar.SA_BLOCK, text)
         if result is not None:
             sa_model = _SA_MODELS[function]
-            return sa_model.from_parsed(result, message, _transforms(get(result, "transform")))
+            return sa_model.from_parsed(result, message)
     elif function == "ipsec_process_proposal" and "not supported" in text:
         result = _try(ipsec_grammar.PROPOSAL_REJECTED, text)
         if result is not None:
-            transforms = _transforms(get(result, "transform"))
-            return IpsecProposalRejected.from_parsed(result, message, transforms)
+            return IpsecProposalRejected.from_parsed(result, message)
     if function:
         result = _try(ipsec_grammar.FUNCTION_MESSAGE, text)
         return None if result is None else IpsecMessage.from_parsed(result, message)

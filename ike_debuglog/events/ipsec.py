@@ -64,16 +64,14 @@ class _ProposalBlock(_Identity):
     proposal_part: int | None = None
 
     @classmethod
-    def from_parsed(
-        cls, result: pp.ParseResults, message: Message, transforms: pp.ParseResults | None
-    ) -> Self:
+    def from_parsed(cls, result: pp.ParseResults, message: Message) -> Self:
         direction = get(result, "direction")
         return cls.build(
             message,
             **cls.identity(result),
             direction=direction.lower() if direction else None,
             protocol=as_str(get(result, "protocol")),
-            transforms=None if transforms is None else transforms_from(transforms),
+            transforms=transforms_from(result),
             mode=as_str(get(result, "mode")),
             lifetime_seconds=as_int(get(result, "lifetime_seconds")),
             lifetime_kb=as_int(get(result, "lifetime_kb")),
@@ -134,9 +132,7 @@ class _SaBlock(_Identity):
     lifetime_kb: int | None = None
 
     @classmethod
-    def from_parsed(
-        cls, result: pp.ParseResults, message: Message, transforms: pp.ParseResults | None
-    ) -> Self:
+    def from_parsed(cls, result: pp.ParseResults, message: Message) -> Self:
         return cls.build(
             message,
             **cls.identity(result),
@@ -144,7 +140,7 @@ class _SaBlock(_Identity):
             sa_protocol=as_int(get(result, "sa_protocol")),
             spi=as_int(get(result, "spi")),
             spi_hex=as_spi32(get(result, "spi_hex")),
-            transforms=None if transforms is None else transforms_from(transforms),
+            transforms=transforms_from(result),
             conn_id=as_int(get(result, "conn_id")),
             lifetime_seconds=as_int(get(result, "lifetime_seconds")),
             lifetime_kb=as_int(get(result, "lifetime_kb")),
@@ -174,10 +170,8 @@ class IpsecProposalRejected(EventBase):
     transforms: list[str]
 
     @classmethod
-    def from_parsed(
-        cls, result: pp.ParseResults, message: Message, transforms: pp.ParseResults | None
-    ) -> IpsecProposalRejected:
-        return cls.build(message, transforms=transforms_from(transforms) if transforms else [])
+    def from_parsed(cls, result: pp.ParseResults, message: Message) -> IpsecProposalRejected:
+        return cls.build(message, transforms=transforms_from(result) or [])
 
 
 class IpsecProxyMatch(EventBase):
