@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from .errors import IkeDebuglogError, InputError, UsageError
 from .events import (
     EVENT_ADAPTER,
@@ -44,6 +46,9 @@ from .framing import Message, frame_lines
 from .parse import event_from_message, parse_file, parse_lines, parse_text
 
 __version__ = "0.1.0.dev0"
+
+# The library never configures logging; applications (and the CLI) decide what to show.
+logging.getLogger("ike_debuglog").addHandler(logging.NullHandler())
 
 __all__ = [
     "EVENT_ADAPTER",

@@ -180,10 +180,6 @@ def _parse_iso(stamp: str) -> datetime | None:
         return None
 
 
-def _bsd_stamp(stamp: str, year: int) -> datetime | None:
-    return parse_stamp(stamp, None, year)
-
-
 #: The characters a prefix can start with, after leading blanks: markdown quote, syslog PRI,
 #: digits (ISO stamp, sequence number, uptime), clock markers and month names.
 PREFIX_FIRST: Final = frozenset("><0123456789*.-JFMASOND")
@@ -221,7 +217,7 @@ def split_prefix(text: str, year: int) -> _Prefix:
         timestamp = _parse_iso(groups["iso"])
     elif groups["bsd"]:
         timestamp_raw = groups["bsd"]
-        timestamp = _bsd_stamp(groups["bsd"], year)
+        timestamp = parse_stamp(groups["bsd"], None, year)
     has_prefix = timestamp_raw is not None or groups["pri"] is not None or groups["seq"] is not None
     sequence = int(groups["seq"]) if groups["seq"] is not None else None
     return _Prefix(body, has_prefix, timestamp_raw, timestamp, authoritative, host, sequence)

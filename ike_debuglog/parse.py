@@ -8,7 +8,6 @@ event with the same span, so every input line is accounted for.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Iterator
 from os import PathLike
 from pathlib import Path
@@ -50,9 +49,6 @@ from .grammars import ikev2 as ikev2_grammar
 from .grammars import ikev2_internal
 from .grammars import ipsec as ipsec_grammar
 from .grammars import syslog as syslog_grammar
-
-logger = logging.getLogger("ike_debuglog")
-logger.addHandler(logging.NullHandler())
 
 _Builder = Callable[[pp.ParseResults, Message], Event]
 

@@ -16,6 +16,7 @@ from ..events import (
     Ikev2Status,
     IpsecSaRequest,
     IpsecValidateProposal,
+    LoggingHeader,
     SyslogMessage,
     Unrecognized,
 )
@@ -60,7 +61,7 @@ def describe(event: EventBase) -> str:
         )
     if isinstance(event, SyslogMessage):
         return f"%{event.facility}-{event.severity}-{event.mnemonic}: {event.message}"
-    if isinstance(event, Unrecognized):
+    if isinstance(event, Unrecognized | LoggingHeader):
         return event.text.replace("\n", " | ")
     fields = event.model_dump(
         exclude={
