@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from os import PathLike
 from pathlib import Path
+from typing import BinaryIO
 
 import pyparsing as pp
 
@@ -67,6 +68,15 @@ _IKEV2_TABLE: tuple[tuple[str, pp.ParserElement, _Builder], ...] = (
 )
 
 
+_StepBuilder = Callable[[str, pp.ParseResults, Message], Event]
+
+#: Internal records named by a table row: policy lookups first, then progress and failures.
+_STEP_TABLES: tuple[tuple[tuple[ikev2_internal.Step, ...], _StepBuilder], ...] = (
+    (ikev2_internal.POLICY_STEPS, Ikev2Policy.from_step),
+    (ikev2_internal.STATUS_STEPS, Ikev2Status.from_step),
+)
+
+
 def _try(grammar: pp.ParserElement, text: str) -> pp.ParseResults | None:
     try:
         return grammar.parse_string(text)
@@ -85,16 +95,12 @@ def _ikev2_event(message: Message, text: str) -> Event | None:
             result = _try(grammar, text)
             if result is not None:
                 return build(result, message)
-    for step in ikev2_internal.POLICY_STEPS:
-        if step.literal in text:
-            result = _try(step.grammar, text)
-            if result is not None:
-                return Ikev2Policy.from_step(step.name, result, message)
-    for step in ikev2_internal.STATUS_STEPS:
-        if step.literal in text:
-            result = _try(step.grammar, text)
-            if result is not None:
-                return Ikev2Status.from_step(step.name, result, message)
+    for steps, build_step in _STEP_TABLES:
+        for step in steps:
+            if step.literal in text:
+                result = _try(step.grammar, text)
+                if result is not None:
+                    return build_step(step.name, result, message)
     return None
 
 
@@ -136,17 +142,20 @@ def _ipsec_event(message: Message, text: str) -> Event | None:
     return None
 
 
+#: Mnemonics whose text has fields beyond ``key=value`` pairs.
+_SYSLOG_DETAILS: dict[str, pp.ParserElement] = {
+    "IKEV2_SESSION_STATUS": syslog_grammar.IKEV2_SESSION_STATUS,
+    "ISAKMP_ON_OFF": syslog_grammar.ISAKMP_ON_OFF,
+}
+
+
 def _syslog_event(message: Message, text: str) -> Event | None:
     result = _try(syslog_grammar.MESSAGE, text)
     if result is None:
         return None
     body = str(get(result, "message"))
     fields = dict(get(result, "fields", {}))
-    mnemonic = get(result, "mnemonic")
-    special = {
-        "IKEV2_SESSION_STATUS": syslog_grammar.IKEV2_SESSION_STATUS,
-        "ISAKMP_ON_OFF": syslog_grammar.ISAKMP_ON_OFF,
-    }.get(str(mnemonic))
+    special = _SYSLOG_DETAILS.get(str(get(result, "mnemonic")))
     if special is None and get(result, "facility") == "CRYPTO" and "peer" not in fields:
         special = syslog_grammar.PEER_FROM
     if special is not None:
@@ -185,12 +194,11 @@ def event_from_message(message: Message) -> Event:
     event: Event | None = None
     if text.startswith(("IKEv2", "SA ID:")):
         event = _ikev2_event(message, text)
-    elif text.startswith(("IPSEC", "Crypto mapdb")):
-        if text.startswith("Crypto mapdb"):
-            result = _try(ipsec_grammar.PROXY_MATCH, text)
-            event = None if result is None else IpsecProxyMatch.from_parsed(result, message)
-        else:
-            event = _ipsec_event(message, text)
+    elif text.startswith("IPSEC"):
+        event = _ipsec_event(message, text)
+    elif text.startswith("Crypto mapdb"):
+        result = _try(ipsec_grammar.PROXY_MATCH, text)
+        event = None if result is None else IpsecProxyMatch.from_parsed(result, message)
     elif text.startswith("%"):
         event = _syslog_event(message, text)
     elif text.startswith(_HEADER_STARTS):
@@ -238,6 +246,6 @@ def parse_file(path: str | PathLike[str], *, year: int | None = None) -> Iterato
     return _events_then_close(handle, year)
 
 
-def _events_then_close(handle: Iterable[bytes], year: int | None) -> Iterator[Event]:
-    with handle:  # type: ignore[attr-defined]
+def _events_then_close(handle: BinaryIO, year: int | None) -> Iterator[Event]:
+    with handle:
         yield from parse_lines(handle, year=year)
