@@ -1,4 +1,4 @@
-"""Tokens shared by the message grammars: numbers, SPIs, addresses, endpoints.
+"""Pieces shared by the message grammars: endpoints and the rest of a record.
 
 Built from ``pyparsing.Regex`` so that one grammar call does the work of many small
 tokens; no process-wide pyparsing setting is touched.
@@ -7,12 +7,6 @@ tokens; no process-wide pyparsing setting is touched.
 from __future__ import annotations
 
 import pyparsing as pp
-
-#: A decimal integer, such as a message id or a connection id.
-INTEGER = pp.Regex(r"-?\d+")
-
-#: An IKE SPI as IOS prints it: 16 hex digits.
-SPI64 = pp.Regex(r"[0-9A-Fa-f]{16}")
 
 #: ``address:port`` with the port after the last colon, so IPv6 works:
 #: ``FC00:123:123:123::1:500`` is address ``FC00:123:123:123::1``, port 500.

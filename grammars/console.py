@@ -7,6 +7,13 @@ from __future__ import annotations
 
 import pyparsing as pp
 
+#: The literal starts that select :data:`LOGGING_HEADER`, kept beside it.
+LOGGING_HEADER_STARTS = (
+    "Syslog logging:", "No Active Message", "No Inactive Message", "No active filter",
+    "Console logging", "Monitor logging", "Buffer logging", "Trap logging", "Persistent logging",
+    "Exception Logging", "Count and timestamp", "Log Buffer (",
+)  # fmt: skip
+
 #: One record of the `show logging` header block (the lines between its first line and the
 #: ``Log Buffer (N bytes):`` line, with their continuation lines).
 LOGGING_HEADER = pp.Regex(

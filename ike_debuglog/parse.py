@@ -181,13 +181,6 @@ def _family(text: str) -> Family | None:
     return None
 
 
-_HEADER_STARTS = (
-    "Syslog logging:", "No Active Message", "No Inactive Message", "No active filter",
-    "Console logging", "Monitor logging", "Buffer logging", "Trap logging", "Persistent logging",
-    "Exception Logging", "Count and timestamp", "Log Buffer (",
-)  # fmt: skip
-
-
 def event_from_message(message: Message) -> Event:
     """The event for one framed message: recognised, or ``unrecognized`` with its text."""
     text = message.text
@@ -201,7 +194,7 @@ def event_from_message(message: Message) -> Event:
         event = None if result is None else IpsecProxyMatch.from_parsed(result, message)
     elif text.startswith("%"):
         event = _syslog_event(message, text)
-    elif text.startswith(_HEADER_STARTS):
+    elif text.startswith(console_grammar.LOGGING_HEADER_STARTS):
         result = _try(console_grammar.LOGGING_HEADER, text)
         event = None if result is None else LoggingHeader.from_parsed(result, message)
     if event is None:
