@@ -74,9 +74,16 @@ RECORD_START_RE: Final = re.compile(
     re.VERBOSE,
 )
 
-#: Lines that continue a packet block although they start with a facility:
-#: `debug crypto ikev2 packet` prints the decoded header as its own IKEv2-PAK record.
-CONTINUATION_RE: Final = re.compile(r"IKEv2(?:-PAK|-PROTO-\d+)?:[^\n]*?Next payload:")
+#: The field lines of an IKEv1 ``ID payload`` dump that IOS-XE prints with a prefix of
+#: their own: ``ISAKMP: (1003): address      : 100.64.1.2``.
+_ISAKMP_ID_FIELD = r"ISAKMP[^:(]{0,8}:?[ ]?(?:\([\d:]+\)[ ]?:?)?\s*(?:address|protocol|FQDN[ ]name)\s+:"
+
+#: Lines that continue a block although they start with a facility: `debug crypto ikev2
+#: packet` prints the decoded header as its own IKEv2-PAK record, IOS-XE the fields of an
+#: IKEv1 ID payload as ISAKMP records.
+CONTINUATION_RE: Final = re.compile(
+    r"IKEv2(?:-PAK|-PROTO-\d+)?:[^\n]*?Next payload:|" + _ISAKMP_ID_FIELD
+)
 
 #: Lines that only ever continue a block (the SPI, exchange and payload lines of a packet, the
 #: field lines of a key engine block): they continue the message before them even when a
@@ -86,7 +93,8 @@ CONTINUATION_ONLY_RE: Final = re.compile(
     (?:Initiator[ ]SPI[ ]?:|IKEv2[ ][A-Z][A-Z0-9_]*[ ]Exchange[ ](?:REQUEST|RESPONSE)
       |Payload[ ]contents:|\(key[ ]eng\.[ ]msg\.\)|\((?:sa|identity)\)[ ]
       |(?:local|remote|src|dest)_proxy\s*=
-      |protocol\s*=|lifedur\s*=|spi\s*=|sa_(?:spi|trans|lifetime)|Num\.[ ]transforms:)
+      |protocol\s*=|lifedur\s*=|spi\s*=|sa_(?:spi|trans|lifetime)|Num\.[ ]transforms:
+      |(?:in|out)bound[ ]SA[ ]from[ ]|\(proxy[ ]|has[ ]spi[ ]|lifetime[ ]of[ ]\d|has[ ]client[ ]flags)
     """,
     re.VERBOSE,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from os import PathLike
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyparsing as pp
 
@@ -43,9 +43,26 @@ from .events import (
     Unrecognized,
 )
 from .events.base import get
+from .events.ikev1 import (
+    Ikev1Attribute,
+    Ikev1Delete,
+    Ikev1Identity,
+    Ikev1Input,
+    Ikev1IpsecSas,
+    Ikev1Message,
+    Ikev1Notify,
+    Ikev1Packet,
+    Ikev1Payload,
+    Ikev1Retransmit,
+    Ikev1State,
+    Ikev1Status,
+    Ikev1Transform,
+)
 from .events.other import Family
+from .steps import Ikev1Steps
 from .framing import CONSOLE_NOISE_RE, PROMPT_RE, Message, frame_lines
 from .grammars import console as console_grammar
+from .grammars import ikev1 as ikev1_grammar
 from .grammars import ikev2 as ikev2_grammar
 from .grammars import ikev2_internal
 from .grammars import ipsec as ipsec_grammar
@@ -102,6 +119,73 @@ def _ikev2_event(message: Message, text: str) -> Event | None:
                 if result is not None:
                     return build_step(step.name, result, message)
     return None
+
+
+_Ikev1Builder = Callable[[dict[str, Any], pp.ParseResults, Message], Event]
+_Ikev1RowBuilder = Callable[[str, dict[str, Any], pp.ParseResults, Message], Event]
+_PREFIX_RE = ikev1_grammar.PREFIX.re
+
+
+def _ikev1_single(body: str) -> tuple[pp.ParserElement, _Ikev1Builder] | None:
+    """The one grammar a record body can match, picked by its leading words."""
+    head = body.lstrip(".! ")
+    if "packet to" in body or "packet from" in body:
+        return ikev1_grammar.PACKET, Ikev1Packet.from_parsed
+    if head.startswith("Old State"):
+        return ikev1_grammar.STATE, Ikev1State.from_parsed
+    if "Input =" in head[:40]:
+        return ikev1_grammar.INPUT, Ikev1Input.from_parsed
+    if head.startswith(("Sending NOTIFY", "processing NOTIFY")):
+        return ikev1_grammar.NOTIFY, Ikev1Notify.from_parsed
+    if head.startswith(("processing ", "received payload type")) and "payload" in head:
+        return ikev1_grammar.PAYLOAD, Ikev1Payload.from_parsed
+    if head.startswith("ID payload"):
+        return ikev1_grammar.ID_PAYLOAD, Ikev1Identity.from_parsed
+    if head.startswith(("Checking ISAKMP transform", "Checking IPSec proposal", "transform ")):
+        return ikev1_grammar.TRANSFORM, Ikev1Transform.from_parsed
+    if head.startswith("retransmitting"):
+        return ikev1_grammar.RETRANSMIT, Ikev1Retransmit.from_parsed
+    if head.startswith("Creating IPSec SAs"):
+        return ikev1_grammar.IPSEC_SAS, Ikev1IpsecSas.from_parsed
+    return None
+
+
+#: Records named by a table row, in the order the tables are tried.
+_IKEV1_TABLES: tuple[tuple[tuple[ikev1_grammar.Row, ...], _Ikev1RowBuilder], ...] = (
+    (ikev1_grammar.DELETES, Ikev1Delete.from_row),
+    (ikev1_grammar.STATUS, Ikev1Status.from_row),
+)
+
+
+def _ikev1_event(message: Message, text: str) -> Event | None:
+    match = _PREFIX_RE.match(text)
+    if match is None:
+        result = _try(ikev1_grammar.MESSAGE, text)
+        return None if result is None else Ikev1Message.from_parsed({}, result, message)
+    prefix: dict[str, Any] = match.groupdict()
+    prefix["end"] = match.end()
+    body = text[match.end() :]
+    single = _ikev1_single(body)
+    if single is not None:
+        grammar, build = single
+        result = _try(grammar, body)
+        if result is not None:
+            return build(prefix, result, message)
+    for rows, build_row in _IKEV1_TABLES:
+        for row in rows:
+            if row.literal in body:
+                result = _try(row.grammar, body)
+                if result is not None:
+                    return build_row(row.name, prefix, result, message)
+    head = body.lstrip(".! ")
+    head = head.removeprefix("SA ")
+    for row in ikev1_grammar.ATTRIBUTES:
+        if head.startswith(row.literal):
+            result = _try(row.grammar, head)
+            if result is not None:
+                return Ikev1Attribute.from_row(row.name, prefix, result, message)
+    result = _try(ikev1_grammar.MESSAGE, body)
+    return None if result is None else Ikev1Message.from_parsed(prefix, result, message)
 
 
 _PROPOSAL_MODELS: dict[
@@ -187,6 +271,8 @@ def event_from_message(message: Message) -> Event:
     event: Event | None = None
     if text.startswith(("IKEv2", "SA ID:")):
         event = _ikev2_event(message, text)
+    elif text.startswith(("ISAKMP", *ikev1_grammar.UNPREFIXED)):
+        event = _ikev1_event(message, text)
     elif text.startswith("IPSEC"):
         event = _ipsec_event(message, text)
     elif text.startswith("Crypto mapdb"):
@@ -207,8 +293,8 @@ def parse_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Ite
 
     ``year`` completes time stamps that print none (default: the current year).
     """
-    for message in frame_lines(lines, year=year):
-        yield event_from_message(message)
+    events = (event_from_message(message) for message in frame_lines(lines, year=year))
+    yield from Ikev1Steps().run(events)
 
 
 def parse_text(text: str, *, year: int | None = None) -> Iterator[Event]:

@@ -17,18 +17,20 @@ from .. import registry
 from ..framing import Message
 
 
-class _Frozen(BaseModel):
+class Frozen(BaseModel):
+    """Immutable values that reject unknown fields: events and the values inside them."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Endpoint(_Frozen):
+class Endpoint(Frozen):
     """An address as printed (masked ones such as ``185.x.y.113`` included) and its port."""
 
     address: str
     port: int | None = None
 
 
-class Payload(_Frozen):
+class Payload(Frozen):
     """One payload of an IKEv2 message: the token as printed and its IANA meaning."""
 
     raw: str
@@ -38,7 +40,7 @@ class Payload(_Frozen):
     notify_code: int | None = None
 
 
-class Proxy(_Frozen):
+class Proxy(Frozen):
     """An IPsec proxy identity (traffic selector) ``network/mask/protocol/port``.
 
     Protocol 256 (and 0 on older IOS) means any protocol.
@@ -52,7 +54,7 @@ class Proxy(_Frozen):
     type: int | None = None
 
 
-class EventBase(_Frozen):
+class EventBase(Frozen):
     """Where an event came from: its 1-based line span, time stamp and host."""
 
     kind: str

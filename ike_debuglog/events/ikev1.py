@@ -1,0 +1,454 @@
+"""IKEv1 events: packets with their Main/Aggressive/Quick Mode step, state changes,
+payloads, policy checks, retransmissions, deletions and the IPsec SAs quick mode creates.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pyparsing as pp
+
+from ..framing import Message
+from .base import (
+    Direction,
+    Endpoint,
+    EventBase,
+    Frozen,
+    Role,
+    as_int,
+    as_spi32,
+    as_str,
+    get,
+)
+
+#: Where a packet sits in its exchange.
+Step = Literal[
+    "MM1", "MM2", "MM3", "MM4", "MM5", "MM6", "AM1", "AM2", "AM3", "QM1", "QM2", "QM3", "INFO"
+]
+
+_ROLES: dict[str, Role] = {"I": "initiator", "R": "responder", "N": "responder"}
+
+
+def message_id(value: Any) -> int | None:
+    """A phase 2 message id as an unsigned 32-bit number: old IOS prints it signed
+    (``-1941890658``), newer IOS unsigned (``2353076638``), the same id mod 2**32."""
+    return None if value in (None, "") else int(value) % 2**32
+
+
+class _Ikev1(EventBase):
+    """IKEv1 records carry the ISAKMP connection id of their prefix where printed, and the
+    channel of IOS-XE prefixes (``PAK`` for packets, ``ERROR`` for errors)."""
+
+    conn_id: int | None = None
+    channel: str | None = None
+
+    @classmethod
+    def context(cls, prefix: dict[str, Any]) -> dict[str, Any]:
+        return {"conn_id": as_int(prefix.get("conn_id")), "channel": prefix.get("channel")}
+
+
+class Ikev1Packet(_Ikev1):
+    """``sending packet to A my_port P peer_port Q (I) MM_KEY_EXCH`` or ``received packet
+    from A dport P sport Q Global (R) QM_IDLE``.
+
+    ``state`` is the coarse state as printed; ``step`` (``MM1``..``MM6``, ``AM1``..``AM3``,
+    ``QM1``..``QM3``, ``INFO``) is worked out from the records around the packet, see
+    :mod:`ike_debuglog.steps`; ``retransmission`` marks a packet sent again.
+    """
+
+    kind: Literal["ikev1_packet"] = "ikev1_packet"
+    direction: Direction
+    remote: Endpoint
+    local_port: int | None = None
+    vrf: str | None = None
+    role: Role | None = None
+    state: str
+    step: Step | None = None
+    retransmission: bool = False
+
+    @classmethod
+    def from_parsed(
+        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+    ) -> Ikev1Packet:
+        return cls.build(
+            message,
+            **cls.context(prefix),
+            direction="sent" if get(result, "direction") == "sending" else "received",
+            remote=Endpoint.model_construct(
+                address=str(get(result, "remote")), port=as_int(get(result, "remote_port"))
+            ),
+            local_port=as_int(get(result, "local_port")),
+            vrf=as_str(get(result, "vrf")),
+            role=_ROLES.get(str(get(result, "role"))),
+            state=str(get(result, "state")),
+        )
+
+
+class Ikev1State(_Ikev1):
+    """``Old State = IKE_I_MM1  New State = IKE_I_MM2``."""
+
+    kind: Literal["ikev1_state"] = "ikev1_state"
+    old_state: str
+    new_state: str
+
+    @classmethod
+    def from_parsed(
+        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+    ) -> Ikev1State:
+        return cls.build(
+            message,
+            **cls.context(prefix),
+            old_state=str(get(result, "old_state")),
+            new_state=str(get(result, "new_state")),
+        )
+
+
+class Ikev1Input(_Ikev1):
+    """``Node 1025971884, Input = IKE_MESG_FROM_PEER, IKE_QM_EXCH``: what drives the next
+    state change (``source`` is where the input came from, ``input`` what it is)."""
+
+    kind: Literal["ikev1_input"] = "ikev1_input"
+    message_id: int | None = None
+    source: str
+    input: str
+
+    @classmethod
+    def from_parsed(
+        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+    ) -> Ikev1Input:
+        return cls.build(
+            message,
+            **cls.context(prefix),
+            message_id=message_id(get(result, "message_id")),
+            source=str(get(result, "source")),
+            input=str(get(result, "input")),
+        )
+
+
+class Ikev1Payload(_Ikev1):
+    """``processing HASH payload. message ID = 1025971884`` (``received payload type 20``
+    gives only the number)."""
+
+    kind: Literal["ikev1_payload"] = "ikev1_payload"
+    payload: str | None = None
+    payload_type: int | None = None
+    message_id: int | None = None
+    address: str | None = None
+
+    @classmethod
+    def from_parsed(
+        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+    ) -> Ikev1Payload:
+        return cls.build(
+            message,
+            **cls.context(prefix),
+            payload=as_str(get(result, "payload")),
+            payload_type=as_int(get(result, "payload_type")),
+            message_id=message_id(get(result, "message_id")),
+            address=as_str(get(result, "address")),
+        )
+
+
+class Ikev1Notify(_Ikev1):
+    """``Sending NOTIFY PROPOSAL_NOT_CHOSEN protocol 3 spi ..., message ID = ...`` (sent)
+    or ``processing NOTIFY INITIAL_CONTACT protocol 1 ...`` (received)."""
+
+    kind: Literal["ikev1_notify"] = "ikev1_notify"
+    direction: Direction
+    notify: str
+    protocol: int
+    spi: str | None = None
+    message_id: int | None = None
+
+    @classmethod
+    def from_parsed(
+        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+    ) -> Ikev1Notify:
+        return cls.build(
+            message,
+            **cls.context(prefix),
+            direction="sent" if get(result, "action") == "Sending" else "received",
+            notify=str(get(result, "notify")),
+            protocol=int(get(result, "protocol")),
+            spi=as_str(get(result, "spi")),
+            message_id=message_id(get(result, "message_id")),
+        )
+
+
+class Ikev1Identity(_Ikev1):
+    """An ``ID payload`` dump: ``type 1`` (ID_IPV4_ADDR) with ``address``, ``type 2``
+    (ID_FQDN) with ``FQDN name``; ``identity`` is whichever value was printed."""
+
+    kind: Literal["ikev1_identity"] = "ikev1_identity"
+    id_type: int | None = None
+    identity: str | None = None
+    protocol: int | None = None
+    port: int | None = None
+    length: int | None = None
+    next_payload: int | None = None
+
+    @classmethod
+    def from_parsed(
+        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+    ) -> Ikev1Identity:
+        fields: dict[str, str] = dict(get(result, "fields", {}))
+        identity = next(
+            (value for key, value in fields.items() if key not in _ID_NUMBERS), None
+        )
+        return cls.build(
+            message,
+            **cls.context(prefix),
+            id_type=_number(fields.get("type")),
+            identity=identity,
+            protocol=_number(fields.get("protocol")),
+            port=_number(fields.get("port")),
+            length=_number(fields.get("length")),
+            next_payload=_number(fields.get("next-payload")),
+        )
+
+
+_ID_NUMBERS = frozenset({"next-payload", "type", "protocol", "port", "length"})
+
+
+def _number(value: str | None) -> int | None:
+    return int(value) if value is not None and value.isdigit() else None
+
+
+class Ikev1Transform(_Ikev1):
+    """A proposal check: phase 1 ``Checking ISAKMP transform 1 against priority 10
+    policy``; phase 2 ``Checking IPSec proposal 1`` and ``transform 1, ESP_3DES``."""
+
+    kind: Literal["ikev1_transform"] = "ikev1_transform"
+    phase: Literal[1, 2]
+    transform: int | None = None
+    priority: int | None = None
+    proposal: int | None = None
+    transform_name: str | None = None
+
+    @classmethod
+    def from_parsed(
+        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+    ) -> Ikev1Transform:
+        priority = as_int(get(result, "priority"))
+        return cls.build(
+            message,
+            **cls.context(prefix),
+            phase=1 if priority is not None else 2,
+            transform=as_int(get(result, "transform") or get(result, "ipsec_transform")),
+            priority=priority,
+            proposal=as_int(get(result, "proposal")),
+            transform_name=as_str(get(result, "transform_name")),
+        )
+
+
+class Ikev1Attribute(_Ikev1):
+    """One attribute of the transform or proposal being checked (``encryption AES-CBC``,
+    ``SA life duration (VPI) of 0x0 0x46 0x50 0x0``): ``value`` as printed, ``number`` its
+    numeric value (VPI bytes decoded: 4608000)."""
+
+    kind: Literal["ikev1_attribute"] = "ikev1_attribute"
+    attribute: str
+    value: str
+    number: int | None = None
+
+    @classmethod
+    def from_row(
+        cls, name: str, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+    ) -> Ikev1Attribute:
+        vpi = get(result, "vpi")
+        number = as_int(get(result, "number"))
+        value = get(result, "value")
+        if vpi is not None:
+            octets = [int(part, 16) for part in str(vpi).split()]
+            number = int.from_bytes(bytes(min(o, 255) for o in octets), "big")
+            value = " ".join(str(vpi).split())
+        return cls.build(
+            message,
+            **cls.context(prefix),
+            attribute=name,
+            value=str(value if value is not None else number),
+            number=number,
+        )
+
+
+class Ikev1Retransmit(_Ikev1):
+    """``retransmitting phase 1 MM_KEY_EXCH...`` (the next packet sent is a copy) or
+    ``retransmitting due to retransmit phase 1`` (``reason``)."""
+
+    kind: Literal["ikev1_retransmit"] = "ikev1_retransmit"
+    phase: int
+    state: str | None = None
+    message_id: int | None = None
+    reason: str | None = None
+
+    @classmethod
+    def from_parsed(
+        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+    ) -> Ikev1Retransmit:
+        return cls.build(
+            message,
+            **cls.context(prefix),
+            phase=int(get(result, "phase") or get(result, "reason_phase")),
+            state=as_str(get(result, "state")),
+            message_id=message_id(get(result, "message_id")),
+            reason=as_str(get(result, "reason")),
+        )
+
+
+class Ikev1Delete(_Ikev1):
+    """Deleting or purging an SA, a node (a phase 2 message id) or a peer:
+    ``deleting SA reason "..." state (I) MM_NO_STATE (peer 10.0.0.2)``,
+    ``deleting node 1416806668 error FALSE reason "QM done (await)"``, ``purging node N``."""
+
+    kind: Literal["ikev1_delete"] = "ikev1_delete"
+    target: Literal["sa", "node", "peer"]
+    action: Literal["delete", "purge"]
+    message_id: int | None = None
+    error: bool | None = None
+    reason: str | None = None
+    role: Role | None = None
+    state: str | None = None
+    peer: str | None = None
+    handle: str | None = None
+
+    @classmethod
+    def from_row(
+        cls, name: str, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+    ) -> Ikev1Delete:
+        error = get(result, "error")
+        return cls.build(
+            message,
+            **cls.context(prefix),
+            target=name,
+            action="purge" if "purging" in message.text else "delete",
+            message_id=message_id(get(result, "message_id")),
+            error=None if error is None else error == "TRUE",
+            reason=as_str(get(result, "reason")),
+            role=_ROLES.get(str(get(result, "role"))),
+            state=as_str(get(result, "state")),
+            peer=as_str(get(result, "peer")),
+            handle=as_str(get(result, "handle")),
+        )
+
+
+class Ikev1IpsecSa(Frozen):
+    """One IPsec SA of a ``Creating IPSec SAs`` block."""
+
+    direction: Literal["inbound", "outbound"]
+    source: str
+    destination: str
+    proxy_source: str | None = None
+    proxy_destination: str | None = None
+    spi_hex: str | None = None
+    conn_id: int | None = None
+    flags: str | None = None
+    lifetime_seconds: int | None = None
+    lifetime_kb: int | None = None
+
+
+class Ikev1IpsecSas(_Ikev1):
+    """``Creating IPSec SAs``: the inbound and outbound SAs quick mode installs, with
+    their proxies, SPIs (``spi_hex``, 8 digits) and crypto engine connection ids."""
+
+    kind: Literal["ikev1_ipsec_sas"] = "ikev1_ipsec_sas"
+    sas: list[Ikev1IpsecSa]
+
+    @classmethod
+    def from_parsed(
+        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+    ) -> Ikev1IpsecSas:
+        sas = []
+        for block in get(result, "sas", []):
+            spi = block["spi_hex"]
+            if spi is None and block["spi_decimal"] is not None:
+                spi = f"{int(block['spi_decimal']):X}"
+            sas.append(
+                Ikev1IpsecSa.model_construct(
+                    direction=block["direction"],
+                    source=block["source"],
+                    destination=block["destination"],
+                    proxy_source=block["proxy_source"],
+                    proxy_destination=block["proxy_destination"],
+                    spi_hex=as_spi32(spi),
+                    conn_id=as_int(block["conn_id"]),
+                    flags=block["flags"],
+                    lifetime_seconds=as_int(block["lifetime_seconds"]),
+                    lifetime_kb=as_int(block["lifetime_kb"]),
+                )
+            )
+        return cls.build(message, **cls.context(prefix), sas=sas)
+
+
+class Ikev1Status(_Ikev1):
+    """A known progress or failure record; ``status`` names it (vocabulary in
+    docs/fields.md) and ``message`` keeps its text."""
+
+    kind: Literal["ikev1_status"] = "ikev1_status"
+    status: str
+    message: str
+    peer: str | None = None
+    local: str | None = None
+    remote: str | None = None
+    port: int | None = None
+    identity: str | None = None
+    id_type: str | None = None
+    profile: str | None = None
+    keyring: str | None = None
+    vendor: str | None = None
+    major: int | None = None
+    outcome: str | None = None
+    message_id: int | None = None
+    state: str | None = None
+    phase: int | None = None
+    spi: str | None = None
+    interface: str | None = None
+    dpd_sequence: str | None = None
+    error_code: int | None = None
+    attempt: int | None = None
+    max_attempts: int | None = None
+    lifetime_seconds: int | None = None
+    reason: str | None = None
+    detail: str | None = None
+
+    @classmethod
+    def from_row(
+        cls, name: str, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+    ) -> Ikev1Status:
+        peer = as_str(get(result, "peer"))
+        if peer is not None and " " in peer:
+            peer = peer.replace(" ", "")  # an 80-column wrap split the address
+        spi = get(result, "spi")
+        return cls.build(
+            message,
+            **cls.context(prefix),
+            status=name,
+            message=message.text[int(prefix["end"]) :].strip(),
+            peer=peer,
+            spi=None if spi is None else as_spi32(spi),
+            message_id=message_id(get(result, "message_id")),
+            **{field: as_str(get(result, field)) for field in _STATUS_TEXT},
+            **{field: as_int(get(result, field)) for field in _STATUS_NUMBERS},
+        )
+
+
+_STATUS_TEXT = (
+    "local", "remote", "identity", "id_type", "profile", "keyring", "vendor", "outcome",
+    "state", "interface", "dpd_sequence", "reason", "detail",
+)  # fmt: skip
+_STATUS_NUMBERS = (
+    "port", "major", "phase", "error_code", "attempt", "max_attempts", "lifetime_seconds",
+)  # fmt: skip
+
+
+class Ikev1Message(_Ikev1):
+    """Any other ISAKMP record (peer structures, lifetimes, lookups): kept with its
+    connection id so that nothing is lost and correlation can still place it."""
+
+    kind: Literal["ikev1_message"] = "ikev1_message"
+    message: str
+
+    @classmethod
+    def from_parsed(
+        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+    ) -> Ikev1Message:
+        return cls.build(message, **cls.context(prefix), message=str(get(result, "message")))

@@ -1,0 +1,333 @@
+"""IKEv1 packet steps: the place of each packet in Main, Aggressive or Quick Mode.
+
+A packet line prints only the coarse state (``MM_KEY_EXCH``, ``QM_IDLE``), and the same
+state covers several messages: a responder sends both MM4 and MM6 in ``MM_KEY_EXCH``,
+and every quick mode and informational packet says ``QM_IDLE``.  The records around a
+packet settle it: the phase 2 message id that the following ``processing ... payload``
+or ``Node N, Input = ...`` records name (0 in phase 1), whether that node carries an SA
+(quick mode) or a DELETE/NOTIFY (informational), and how far the exchange has gone.
+
+Sent packets are settled by what came before them.  A received packet is held back until
+the records after it settle it (at most ``horizon`` events later, or when the next packet
+of its session arrives), so events still come out in input order.  Sessions are told
+apart by host and peer address; records without an address join the session their ISAKMP
+connection id was last seen with on that host.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from .events import Event
+from .events.ikev1 import (
+    Ikev1Delete,
+    Ikev1Input,
+    Ikev1Notify,
+    Ikev1Packet,
+    Ikev1Payload,
+    Ikev1Retransmit,
+    Ikev1Status,
+    Step,
+)
+
+#: (role, direction, state) to step, for the states that name one message.
+_TABLE: Final[dict[tuple[str | None, str, str], Step]] = {
+    ("initiator", "sent", "MM_NO_STATE"): "MM1",
+    ("initiator", "received", "MM_NO_STATE"): "MM2",
+    ("initiator", "sent", "MM_SA_SETUP"): "MM3",
+    ("initiator", "received", "MM_SA_SETUP"): "MM4",
+    ("initiator", "sent", "MM_KEY_EXCH"): "MM5",
+    ("initiator", "received", "MM_KEY_EXCH"): "MM6",
+    ("initiator", "sent", "AG_NO_STATE"): "AM1",
+    ("initiator", "sent", "AG_INIT_EXCH"): "AM1",
+    ("initiator", "received", "AG_NO_STATE"): "AM2",
+    ("initiator", "received", "AG_INIT_EXCH"): "AM2",
+    ("responder", "received", "NEW SA"): "MM1",
+    ("responder", "received", "MM_NO_STATE"): "MM1",
+    ("responder", "sent", "MM_NO_STATE"): "MM2",
+    ("responder", "sent", "MM_SA_SETUP"): "MM2",
+    ("responder", "received", "MM_SA_SETUP"): "MM3",
+    ("responder", "sent", "MM_KEY_EXCH"): "MM4",
+    ("responder", "received", "MM_KEY_EXCH"): "MM5",
+    ("responder", "received", "AG_NO_STATE"): "AM1",
+    ("responder", "sent", "AG_NO_STATE"): "AM2",
+    ("responder", "sent", "AG_INIT_EXCH"): "AM2",
+    ("responder", "received", "AG_INIT_EXCH"): "AM3",
+}
+
+#: The phase 1 message that follows each one.
+_NEXT: Final[dict[str, Step]] = {
+    "MM1": "MM2", "MM2": "MM3", "MM3": "MM4", "MM4": "MM5", "MM5": "MM6",
+    "AM1": "AM2", "AM2": "AM3",
+}  # fmt: skip
+
+#: States in which a responder sees the first message of a new SA: MM1, or AM1 when the
+#: message carries a key exchange, nonce or identity.
+_FIRST_STATES: Final = frozenset({"NEW SA", "MM_NO_STATE", "AG_NO_STATE"})
+_AGGRESSIVE_PAYLOADS: Final = frozenset({"KE", "NONCE", "ID"})
+#: Quick mode carries these notifies; any other makes its message informational.
+_QUICK_MODE_NOTIFIES: Final = frozenset({"RESPONDER_LIFETIME", "REPLAY_STATUS"})
+_QUICK_MODE_INPUTS: Final = frozenset(
+    {"IKE_QM_EXCH", "IKE_INIT_QM", "IKE_GOT_SPI", "IPSEC_INSTALL_DONE"}
+)
+
+NodeKind = Literal["qm", "info"]
+
+
+@dataclass(slots=True)
+class _Node:
+    """A phase 2 message id: quick mode or informational, and its packets so far."""
+
+    kind: NodeKind | None = None
+    packets: int = 0
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A received packet waiting for the records that say what it was."""
+
+    packet: Ikev1Packet
+    session: _Session
+    waited: int = 0
+    node: int | None = None
+    retransmission: bool = False
+    done: Ikev1Packet | None = None
+
+
+@dataclass(slots=True)
+class _Session:
+    """What is known of one IKE SA negotiation with one peer."""
+
+    phase1_step: Step | None = None
+    last_sent: Step | None = None
+    retransmit: bool = False
+    current_node: int | None = None
+    nodes: dict[int, _Node] = field(default_factory=dict)
+    pending: _Pending | None = None
+
+
+class Ikev1Steps:
+    """Fills in ``step`` and ``retransmission`` of IKEv1 packet events, in stream order.
+
+    Feed every event with :meth:`feed` and call :meth:`flush` at the end of input; both
+    yield the events that are ready, unchanged except for IKEv1 packets.
+    """
+
+    def __init__(self, horizon: int = 64) -> None:
+        self.horizon = horizon
+        self._sessions: dict[tuple[str | None, str], _Session] = {}
+        self._conns: dict[tuple[str | None, int | None], _Session] = {}
+        self._last: dict[str | None, _Session] = {}
+        self._queue: deque[tuple[Event, _Pending | None]] = deque()
+
+    def run(self, events: Iterable[Event]) -> Iterator[Event]:
+        """All events of a stream, with IKEv1 steps filled in."""
+        for event in events:
+            yield from self.feed(event)
+        yield from self.flush()
+
+    def feed(self, event: Event) -> Iterator[Event]:
+        """Take one event; yield the events now ready, in input order."""
+        pending: _Pending | None = None
+        if isinstance(event, Ikev1Packet):
+            pending = self._packet(event)
+        elif event.kind.startswith("ikev1_"):
+            session = self._session_of(event)
+            if session is not None:
+                self._learn(session, event)
+        if not self._queue and (pending is None or pending.done is not None):
+            yield pending.done if pending is not None and pending.done is not None else event
+            return
+        self._queue.append((event, pending))
+        for _, waiting in self._queue:
+            if waiting is not None and waiting.done is None:
+                waiting.waited += 1
+                if waiting.waited > self.horizon:
+                    self._settle(waiting, None)
+        yield from self._release()
+
+    def flush(self) -> Iterator[Event]:
+        """Settle every packet still waiting (the input ended) and yield the rest."""
+        for _, waiting in self._queue:
+            if waiting is not None and waiting.done is None:
+                self._settle(waiting, None)
+        yield from self._release()
+
+    def _release(self) -> Iterator[Event]:
+        queue = self._queue
+        while queue:
+            event, waiting = queue[0]
+            if waiting is None:
+                queue.popleft()
+                yield event
+            elif waiting.done is not None:
+                queue.popleft()
+                yield waiting.done
+            else:
+                return
+
+    # Sessions ----------------------------------------------------------------------
+
+    def _session_of(self, event: Event) -> _Session | None:
+        conn_id = getattr(event, "conn_id", None)
+        session = self._conns.get((event.host, conn_id)) if conn_id is not None else None
+        return session if session is not None else self._last.get(event.host)
+
+    def _packet(self, packet: Ikev1Packet) -> _Pending:
+        key = (packet.host, packet.remote.address)
+        session = self._sessions.get(key)
+        if session is None:
+            session = self._sessions[key] = _Session()
+        self._conns[(packet.host, packet.conn_id)] = session
+        self._last[packet.host] = session
+        if session.pending is not None and session.pending.done is None:
+            self._settle(session.pending, None)
+        pending = _Pending(packet, session)
+        if packet.direction == "sent":
+            self._settle_sent(pending)
+        else:
+            session.pending = pending
+        return pending
+
+    # What records tell -------------------------------------------------------------
+
+    def _learn(self, session: _Session, event: Event) -> None:
+        pending = session.pending if session.pending and session.pending.done is None else None
+        if isinstance(event, Ikev1Retransmit):
+            session.retransmit = True
+            return
+        if isinstance(event, Ikev1Status):
+            if event.status == "duplicate_packet" and pending is not None:
+                pending.retransmission = True
+                self._settle(pending, self._phase1(pending))
+            elif event.message_id is not None and event.status in ("quick_mode_begin", "new_node"):
+                node = self._node(session, event.message_id)
+                if event.status == "quick_mode_begin":
+                    node.kind = "qm"
+                self._by_message_id(pending, event.message_id, None)
+            return
+        kind: NodeKind | None = None
+        message_id: int | None = None
+        payload: str | None = None
+        if isinstance(event, Ikev1Payload):
+            message_id, payload = event.message_id, event.payload
+            kind = "qm" if payload == "SA" else "info" if payload == "DELETE" else None
+        elif isinstance(event, Ikev1Notify):
+            message_id = event.message_id
+            kind = "qm" if event.notify in _QUICK_MODE_NOTIFIES else "info"
+        elif isinstance(event, Ikev1Input):
+            message_id = event.message_id
+            if event.input in _QUICK_MODE_INPUTS:
+                kind = "qm"
+            elif event.input.startswith("IKE_INFO"):
+                kind = "info"
+                if message_id is None:
+                    message_id = session.current_node
+            elif message_id is None and event.input in ("IKE_MM_EXCH", "IKE_AM_EXCH"):
+                if pending is not None:
+                    aggressive = event.input == "IKE_AM_EXCH"
+                    self._settle(pending, self._phase1(pending, aggressive=aggressive))
+                return
+        elif isinstance(event, Ikev1Delete) and event.target == "node":
+            message_id = event.message_id
+            reason = (event.reason or "").lower()
+            kind = "info" if "informational" in reason else "qm" if reason.startswith("qm") else None
+        if message_id is None:
+            return
+        if message_id != 0:
+            node = self._node(session, message_id)
+            if kind is not None and node.kind is None:
+                node.kind = kind
+        self._by_message_id(pending, message_id, payload)
+
+    def _node(self, session: _Session, message_id: int) -> _Node:
+        session.current_node = message_id
+        node = session.nodes.get(message_id)
+        if node is None:
+            node = session.nodes[message_id] = _Node()
+        return node
+
+    def _by_message_id(self, pending: _Pending | None, message_id: int, payload: str | None) -> None:
+        if pending is None:
+            return
+        if message_id == 0:
+            first = pending.packet.state in _FIRST_STATES and pending.packet.role != "initiator"
+            if not first:
+                self._settle(pending, self._phase1(pending))
+            elif payload in _AGGRESSIVE_PAYLOADS:
+                self._settle(pending, self._phase1(pending, aggressive=True))
+            return
+        pending.node = message_id
+        node = pending.session.nodes.get(message_id)
+        if node is not None and node.kind is not None:
+            self._settle(pending, self._phase2(node))
+
+    # Steps -------------------------------------------------------------------------
+
+    def _phase1(self, pending: _Pending, *, aggressive: bool = False) -> Step | None:
+        packet, session = pending.packet, pending.session
+        if aggressive and packet.state in _FIRST_STATES:
+            return "AM1"
+        step = _TABLE.get((packet.role, packet.direction, packet.state))
+        done = session.phase1_step
+        # One state names two messages: a responder sends MM4 and MM6 in MM_KEY_EXCH, an
+        # aggressive mode initiator AM1 and AM3 in AG_INIT_EXCH.
+        if step == "MM4" and done in ("MM5", "MM6"):
+            step = "MM6"
+        elif step == "AM1" and packet.direction == "sent" and done in ("AM2", "AM3"):
+            step = "AM3"
+        elif step is None and done is not None:
+            step = _NEXT.get(done)
+        return step
+
+    @staticmethod
+    def _phase2(node: _Node) -> Step:
+        if node.kind == "qm" and node.packets < 3:
+            node.packets += 1
+            return ("QM1", "QM2", "QM3")[node.packets - 1]  # type: ignore[return-value]
+        return "INFO"
+
+    def _settle_sent(self, pending: _Pending) -> None:
+        packet, session = pending.packet, pending.session
+        if session.retransmit and session.last_sent is not None:
+            session.retransmit = False
+            pending.retransmission = True
+            self._settle(pending, session.last_sent)
+            return
+        session.retransmit = False
+        step: Step | None
+        if packet.state == "QM_IDLE" or packet.state.startswith("QM"):
+            if (
+                session.phase1_step == "MM5"
+                and packet.role == "responder"
+                and session.current_node is None
+            ):
+                step = "MM6"
+            elif session.current_node is None:
+                step = None
+            else:
+                step = self._phase2(session.nodes[session.current_node])
+        else:
+            step = self._phase1(pending)
+        self._settle(pending, step)
+
+    def _settle(self, pending: _Pending, step: Step | None) -> None:
+        packet, session = pending.packet, pending.session
+        if step is None and packet.direction == "received" and pending.node is None:
+            if not packet.state.startswith("QM"):
+                step = self._phase1(pending)
+        if step is not None and step[0] in "MA":
+            session.phase1_step = step
+        if packet.direction == "sent" and step is not None:
+            session.last_sent = step
+        if session.pending is pending:
+            session.pending = None
+        pending.done = packet.model_copy(
+            update={"step": step, "retransmission": pending.retransmission}
+        )
+
+
+__all__ = ["Ikev1Steps"]
