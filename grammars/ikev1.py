@@ -72,7 +72,7 @@ STATE = pp.Regex(
 
 #: ``Node 1025971884, Input = IKE_MESG_INTERNAL, IKE_INIT_QM`` and ``Input = ..., IKE_MM_EXCH``.
 INPUT = pp.Regex(
-    r"\s*(?:Node\s+" + _MID + r",\s*)?Input\s*=\s*(?P<source>\w+),\s*(?P<input>\w+)"
+    r"\s*(?:Node\s+" + _MID + r",\s*)?Input\s*=\s*(?P<origin>\w+),\s*(?P<input>\w+)"
 ) + pp.Suppress(REST)
 
 #: ``processing SA payload. message ID = 0``, ``processing vendor id payload``,
@@ -167,7 +167,9 @@ DELETES: Final = _rows(
         (
             "node",
             "deleting node",
-            r"deleting node " + _MID + r" error (?P<error>TRUE|FALSE) reason \"(?P<reason>[^\"]*)\"",
+            r"deleting node "
+            + _MID
+            + r" error (?P<error>TRUE|FALSE) reason \"(?P<reason>[^\"]*)\"",
         ),
         ("node", "purging node", r"purging node " + _MID),
         ("sa", "purging SA", r"purging SA\.?,?\s*sa=(?P<handle>\w+)"),
@@ -282,12 +284,17 @@ STATUS: Final = _rows(
             "atts are not acceptable",
             r"atts are not acceptable\.?(?:\s*(?P<detail>Next \w+ is \d+))?",
         ),
+        (
+            "attribute_mismatch",
+            "offered does not match policy",
+            r"(?P<detail>[\w\- ]+?) offered does not match policy",
+        ),
         ("no_offers_accepted", "no offers accepted", r"no offers accepted"),
         (
             "policy_not_acceptable",
             "SA policy not acceptable",
             r"phase (?P<phase>\d) SA policy not acceptable!?"
-            r"(?:\s*\(local (?P<local>[^\s)]+) remote (?P<remote>[^\s)]+)\))?",
+            r"(?:\s*\(local (?P<local_address>[^\s)]+) remote (?P<remote_address>[^\s)]+)\))?",
         ),
         (
             "proposal_invalidated",
@@ -323,7 +330,7 @@ STATUS: Final = _rows(
             "initial_contact_received",
             "Process initial contact",
             r"Process initial contact,?\s*bring down existing phase 1 and 2 SA's with local "
-            r"(?P<local>\S+) remote (?P<remote>\S+)(?: remote port (?P<port>\d+))?",
+            r"(?P<local_address>\S+) remote (?P<remote_address>\S+)(?: remote port (?P<port>\d+))?",
         ),
         (
             "dpd_sequence",
@@ -384,8 +391,9 @@ STATUS: Final = _rows(
         (
             "delete_notify_ignored",
             "ignoring request to send delete notify",
-            r"ignoring request to send delete notify \((?P<reason>[^)]*)\)\s*src (?P<local>\S+)"
-            r" dst (?P<remote>\S+) for SPI 0x(?P<spi>[0-9A-Fa-f]+)",
+            r"ignoring request to send delete notify \((?P<reason>[^)]*)\)\s*"
+            r"src (?P<local_address>\S+) dst (?P<remote_address>\S+)"
+            r" for SPI 0x(?P<spi>[0-9A-Fa-f]+)",
         ),
         ("skeyid_generated", "SKEYID state generated", r"SKEYID state generated"),
         ("ke_received", "received ke message", r"received ke message \((?P<detail>\d+/\d+)\)"),

@@ -4,6 +4,8 @@
 >>> for event in ike_debuglog.parse_file("router.log"):
 ...     if event.kind == "ikev2_packet":
 ...         print(event.direction, event.exchange, event.initiator_spi)
+...     elif event.kind == "ikev1_packet":
+...         print(event.direction, event.state, event.step)
 """
 
 from __future__ import annotations
@@ -16,6 +18,20 @@ from .events import (
     Endpoint,
     Event,
     EventBase,
+    Ikev1Attribute,
+    Ikev1Delete,
+    Ikev1Identity,
+    Ikev1Input,
+    Ikev1IpsecSa,
+    Ikev1IpsecSas,
+    Ikev1Message,
+    Ikev1Notify,
+    Ikev1Packet,
+    Ikev1Payload,
+    Ikev1Retransmit,
+    Ikev1State,
+    Ikev1Status,
+    Ikev1Transform,
     Ikev2ConfigAttribute,
     Ikev2Delete,
     Ikev2Error,
@@ -44,6 +60,7 @@ from .events import (
 )
 from .framing import Message, frame_lines
 from .parse import event_from_message, parse_file, parse_lines, parse_text
+from .steps import Ikev1Steps
 
 __version__ = "0.1.0.dev0"
 
@@ -56,6 +73,21 @@ __all__ = [
     "Event",
     "EventBase",
     "IkeDebuglogError",
+    "Ikev1Attribute",
+    "Ikev1Delete",
+    "Ikev1Identity",
+    "Ikev1Input",
+    "Ikev1IpsecSa",
+    "Ikev1IpsecSas",
+    "Ikev1Message",
+    "Ikev1Notify",
+    "Ikev1Packet",
+    "Ikev1Payload",
+    "Ikev1Retransmit",
+    "Ikev1State",
+    "Ikev1Status",
+    "Ikev1Steps",
+    "Ikev1Transform",
     "Ikev2ConfigAttribute",
     "Ikev2Delete",
     "Ikev2Error",

@@ -76,7 +76,9 @@ RECORD_START_RE: Final = re.compile(
 
 #: The field lines of an IKEv1 ``ID payload`` dump that IOS-XE prints with a prefix of
 #: their own: ``ISAKMP: (1003): address      : 100.64.1.2``.
-_ISAKMP_ID_FIELD = r"ISAKMP[^:(]{0,8}:?[ ]?(?:\([\d:]+\)[ ]?:?)?\s*(?:address|protocol|FQDN[ ]name)\s+:"
+_ISAKMP_ID_FIELD = (
+    r"ISAKMP[^:(]{0,8}:?[ ]?(?:\([\d:]+\)[ ]?:?)?\s*(?:address|protocol|FQDN[ ]name)\s+:"
+)
 
 #: Lines that continue a block although they start with a facility: `debug crypto ikev2
 #: packet` prints the decoded header as its own IKEv2-PAK record, IOS-XE the fields of an
@@ -94,7 +96,8 @@ CONTINUATION_ONLY_RE: Final = re.compile(
       |Payload[ ]contents:|\(key[ ]eng\.[ ]msg\.\)|\((?:sa|identity)\)[ ]
       |(?:local|remote|src|dest)_proxy\s*=
       |protocol\s*=|lifedur\s*=|spi\s*=|sa_(?:spi|trans|lifetime)|Num\.[ ]transforms:
-      |(?:in|out)bound[ ]SA[ ]from[ ]|\(proxy[ ]|has[ ]spi[ ]|lifetime[ ]of[ ]\d|has[ ]client[ ]flags)
+      |(?:in|out)bound[ ]SA[ ]from[ ]|\(proxy[ ]|has[ ]spi[ ]|lifetime[ ]of[ ]\d
+      |has[ ]client[ ]flags)
     """,
     re.VERBOSE,
 )

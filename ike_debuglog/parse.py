@@ -59,7 +59,6 @@ from .events.ikev1 import (
     Ikev1Transform,
 )
 from .events.other import Family
-from .steps import Ikev1Steps
 from .framing import CONSOLE_NOISE_RE, PROMPT_RE, Message, frame_lines
 from .grammars import console as console_grammar
 from .grammars import ikev1 as ikev1_grammar
@@ -67,6 +66,7 @@ from .grammars import ikev2 as ikev2_grammar
 from .grammars import ikev2_internal
 from .grammars import ipsec as ipsec_grammar
 from .grammars import syslog as syslog_grammar
+from .steps import Ikev1Steps
 
 _Builder = Callable[[pp.ParseResults, Message], Event]
 
@@ -256,10 +256,10 @@ def _family(text: str) -> Family | None:
         return "isakmp"
     if text.startswith(("IPSEC", "IPsec", "Crypto mapdb", "(ipsec")):
         return "ipsec"
-    if text.startswith(("crypto", "CRYPTO", "Crypto")):
-        return "crypto"
     if PROMPT_RE.match(text) or CONSOLE_NOISE_RE.match(text):
         return "console"
+    if text.startswith(("crypto", "CRYPTO", "Crypto")):
+        return "crypto"
     if text.startswith("%"):
         return "syslog"
     return None

@@ -64,12 +64,16 @@ _NEXT: Final[dict[str, Step]] = {
     "AM1": "AM2", "AM2": "AM3",
 }  # fmt: skip
 
+_QUICK_MODE_STEPS: Final[tuple[Step, Step, Step]] = ("QM1", "QM2", "QM3")
+
 #: States in which a responder sees the first message of a new SA: MM1, or AM1 when the
 #: message carries a key exchange, nonce or identity.
 _FIRST_STATES: Final = frozenset({"NEW SA", "MM_NO_STATE", "AG_NO_STATE"})
 _AGGRESSIVE_PAYLOADS: Final = frozenset({"KE", "NONCE", "ID"})
 #: Quick mode carries these notifies; any other makes its message informational.
 _QUICK_MODE_NOTIFIES: Final = frozenset({"RESPONDER_LIFETIME", "REPLAY_STATUS"})
+#: A proposal was refused: the next message sent is the informational that says so.
+_REJECTIONS: Final = frozenset({"no_offers_accepted", "policy_not_acceptable"})
 _QUICK_MODE_INPUTS: Final = frozenset(
     {"IKE_QM_EXCH", "IKE_INIT_QM", "IKE_GOT_SPI", "IPSEC_INSTALL_DONE"}
 )
@@ -103,6 +107,8 @@ class _Session:
 
     phase1_step: Step | None = None
     last_sent: Step | None = None
+    last_received: Step | None = None
+    rejected: bool = False
     retransmit: bool = False
     current_node: int | None = None
     nodes: dict[int, _Node] = field(default_factory=dict)
@@ -201,8 +207,11 @@ class Ikev1Steps:
             return
         if isinstance(event, Ikev1Status):
             if event.status == "duplicate_packet" and pending is not None:
+                # The peer sent its last message again: same step as before.
                 pending.retransmission = True
-                self._settle(pending, self._phase1(pending))
+                self._settle(pending, session.last_received or self._phase1(pending))
+            elif event.status in _REJECTIONS:
+                session.rejected = True
             elif event.message_id is not None and event.status in ("quick_mode_begin", "new_node"):
                 node = self._node(session, event.message_id)
                 if event.status == "quick_mode_begin":
@@ -225,7 +234,9 @@ class Ikev1Steps:
             elif event.input.startswith("IKE_INFO"):
                 kind = "info"
                 if message_id is None:
-                    message_id = session.current_node
+                    if pending is not None and pending.node is None:
+                        self._settle(pending, "INFO")
+                    return
             elif message_id is None and event.input in ("IKE_MM_EXCH", "IKE_AM_EXCH"):
                 if pending is not None:
                     aggressive = event.input == "IKE_AM_EXCH"
@@ -234,7 +245,9 @@ class Ikev1Steps:
         elif isinstance(event, Ikev1Delete) and event.target == "node":
             message_id = event.message_id
             reason = (event.reason or "").lower()
-            kind = "info" if "informational" in reason else "qm" if reason.startswith("qm") else None
+            kind = (
+                "info" if "informational" in reason else "qm" if reason.startswith("qm") else None
+            )
         if message_id is None:
             return
         if message_id != 0:
@@ -250,7 +263,9 @@ class Ikev1Steps:
             node = session.nodes[message_id] = _Node()
         return node
 
-    def _by_message_id(self, pending: _Pending | None, message_id: int, payload: str | None) -> None:
+    def _by_message_id(
+        self, pending: _Pending | None, message_id: int, payload: str | None
+    ) -> None:
         if pending is None:
             return
         if message_id == 0:
@@ -287,7 +302,7 @@ class Ikev1Steps:
     def _phase2(node: _Node) -> Step:
         if node.kind == "qm" and node.packets < 3:
             node.packets += 1
-            return ("QM1", "QM2", "QM3")[node.packets - 1]  # type: ignore[return-value]
+            return _QUICK_MODE_STEPS[node.packets - 1]
         return "INFO"
 
     def _settle_sent(self, pending: _Pending) -> None:
@@ -299,7 +314,10 @@ class Ikev1Steps:
             return
         session.retransmit = False
         step: Step | None
-        if packet.state == "QM_IDLE" or packet.state.startswith("QM"):
+        if session.rejected:
+            session.rejected = False
+            step = "INFO"
+        elif packet.state.startswith("QM"):
             if (
                 session.phase1_step == "MM5"
                 and packet.role == "responder"
@@ -316,13 +334,16 @@ class Ikev1Steps:
 
     def _settle(self, pending: _Pending, step: Step | None) -> None:
         packet, session = pending.packet, pending.session
-        if step is None and packet.direction == "received" and pending.node is None:
-            if not packet.state.startswith("QM"):
-                step = self._phase1(pending)
+        received = packet.direction == "received"
+        if step is None and received and pending.node is None and packet.state[:2] != "QM":
+            step = self._phase1(pending)
         if step is not None and step[0] in "MA":
             session.phase1_step = step
-        if packet.direction == "sent" and step is not None:
-            session.last_sent = step
+        if step is not None:
+            if packet.direction == "sent":
+                session.last_sent = step
+            else:
+                session.last_received = step
         if session.pending is pending:
             session.pending = None
         pending.done = packet.model_copy(

@@ -10,11 +10,11 @@ from pathlib import Path
 import pyparsing as pp
 
 from ike_debuglog import events
-from ike_debuglog.grammars import console, ikev2, ikev2_internal, ipsec, syslog
+from ike_debuglog.grammars import console, ikev1, ikev2, ikev2_internal, ipsec, syslog
 
 DOC = (Path(__file__).parent.parent / "docs" / "fields.md").read_text(encoding="utf-8")
 MODELS = typing.get_args(typing.get_args(events.Event)[0])
-NESTED = (events.Endpoint, events.Payload, events.Proxy)
+NESTED = (events.Endpoint, events.Payload, events.Proxy, events.Ikev1IpsecSa)
 
 
 def _section(title: str) -> str:
@@ -27,7 +27,7 @@ def _backticked(text: str) -> set[str]:
 
 def _grammar_names() -> set[str]:
     names: set[str] = set()
-    for module in (console, ikev2, ikev2_internal, ipsec, syslog):
+    for module in (console, ikev1, ikev2, ikev2_internal, ipsec, syslog):
         for value in vars(module).values():
             elements = [value] if isinstance(value, pp.ParserElement) else []
             if isinstance(value, tuple):
@@ -68,3 +68,4 @@ def test_vocabularies_are_documented() -> None:
     vocabulary = _backticked(_section("Vocabularies"))
     assert {step.name for step in ikev2_internal.POLICY_STEPS} <= vocabulary
     assert {step.name for step in ikev2_internal.STATUS_STEPS} <= vocabulary
+    assert {row.name for row in (*ikev1.STATUS, *ikev1.ATTRIBUTES, *ikev1.DELETES)} <= vocabulary

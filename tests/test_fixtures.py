@@ -58,9 +58,13 @@ def test_hand_counted_facts_hold(log: Path) -> None:
     for kind, expected in facts.get("sequences", {}).items():
         # Every event of the kind, in order: e.g. each packet with its MM/QM step.
         found = [event for event in events if event["kind"] == kind]
-        assert len(found) == len(expected), f"{kind}: {len(found)} events, the meta lists {len(expected)}"
+        assert len(found) == len(expected), (
+            f"{kind}: {len(found)} events, the meta lists {len(expected)}"
+        )
         for number, (fact, event) in enumerate(zip(expected, found, strict=True), start=1):
-            assert matches(fact, event), f"{kind} #{number} (line {event['line']}): {fact} != {event}"
+            assert matches(fact, event), (
+                f"{kind} #{number} (line {event['line']}): {fact} != {event}"
+            )
 
 
 @pytest.mark.parametrize("log", LOGS, ids=IDS)

@@ -12,6 +12,22 @@ from typing import Annotated, TypeAlias
 from pydantic import Field, TypeAdapter
 
 from .base import Endpoint, EventBase, Payload, Proxy
+from .ikev1 import (
+    Ikev1Attribute,
+    Ikev1Delete,
+    Ikev1Identity,
+    Ikev1Input,
+    Ikev1IpsecSa,
+    Ikev1IpsecSas,
+    Ikev1Message,
+    Ikev1Notify,
+    Ikev1Packet,
+    Ikev1Payload,
+    Ikev1Retransmit,
+    Ikev1State,
+    Ikev1Status,
+    Ikev1Transform,
+)
 from .ikev2 import (
     Ikev2ConfigAttribute,
     Ikev2Delete,
@@ -39,7 +55,20 @@ from .ipsec import (
 from .other import LoggingHeader, SyslogMessage, Unrecognized
 
 Event: TypeAlias = Annotated[
-    Ikev2Packet
+    Ikev1Packet
+    | Ikev1State
+    | Ikev1Input
+    | Ikev1Payload
+    | Ikev1Notify
+    | Ikev1Identity
+    | Ikev1Transform
+    | Ikev1Attribute
+    | Ikev1Retransmit
+    | Ikev1Delete
+    | Ikev1IpsecSas
+    | Ikev1Status
+    | Ikev1Message
+    | Ikev2Packet
     | Ikev2Payloads
     | Ikev2State
     | Ikev2Retransmit
@@ -73,6 +102,20 @@ __all__ = [
     "Endpoint",
     "Event",
     "EventBase",
+    "Ikev1Attribute",
+    "Ikev1Delete",
+    "Ikev1Identity",
+    "Ikev1Input",
+    "Ikev1IpsecSa",
+    "Ikev1IpsecSas",
+    "Ikev1Message",
+    "Ikev1Notify",
+    "Ikev1Packet",
+    "Ikev1Payload",
+    "Ikev1Retransmit",
+    "Ikev1State",
+    "Ikev1Status",
+    "Ikev1Transform",
     "Ikev2ConfigAttribute",
     "Ikev2Delete",
     "Ikev2Error",

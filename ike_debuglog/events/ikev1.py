@@ -105,11 +105,11 @@ class Ikev1State(_Ikev1):
 
 class Ikev1Input(_Ikev1):
     """``Node 1025971884, Input = IKE_MESG_FROM_PEER, IKE_QM_EXCH``: what drives the next
-    state change (``source`` is where the input came from, ``input`` what it is)."""
+    state change (``origin`` is where the input came from, ``input`` what it is)."""
 
     kind: Literal["ikev1_input"] = "ikev1_input"
     message_id: int | None = None
-    source: str
+    origin: str
     input: str
 
     @classmethod
@@ -120,7 +120,7 @@ class Ikev1Input(_Ikev1):
             message,
             **cls.context(prefix),
             message_id=message_id(get(result, "message_id")),
-            source=str(get(result, "source")),
+            origin=str(get(result, "origin")),
             input=str(get(result, "input")),
         )
 
@@ -192,9 +192,7 @@ class Ikev1Identity(_Ikev1):
         cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
     ) -> Ikev1Identity:
         fields: dict[str, str] = dict(get(result, "fields", {}))
-        identity = next(
-            (value for key, value in fields.items() if key not in _ID_NUMBERS), None
-        )
+        identity = next((value for key, value in fields.items() if key not in _ID_NUMBERS), None)
         return cls.build(
             message,
             **cls.context(prefix),
@@ -387,8 +385,8 @@ class Ikev1Status(_Ikev1):
     status: str
     message: str
     peer: str | None = None
-    local: str | None = None
-    remote: str | None = None
+    local_address: str | None = None
+    remote_address: str | None = None
     port: int | None = None
     identity: str | None = None
     id_type: str | None = None
@@ -432,8 +430,8 @@ class Ikev1Status(_Ikev1):
 
 
 _STATUS_TEXT = (
-    "local", "remote", "identity", "id_type", "profile", "keyring", "vendor", "outcome",
-    "state", "interface", "dpd_sequence", "reason", "detail",
+    "local_address", "remote_address", "identity", "id_type", "profile", "keyring", "vendor",
+    "outcome", "state", "interface", "dpd_sequence", "reason", "detail",
 )  # fmt: skip
 _STATUS_NUMBERS = (
     "port", "major", "phase", "error_code", "attempt", "max_attempts", "lifetime_seconds",
