@@ -105,6 +105,7 @@ class _Pending:
 class _Session:
     """What is known of one IKE SA negotiation with one peer."""
 
+    peer: str | None = None
     phase1_step: Step | None = None
     last_sent: Step | None = None
     last_received: Step | None = None
@@ -180,13 +181,25 @@ class Ikev1Steps:
     def _session_of(self, event: Event) -> _Session | None:
         conn_id = getattr(event, "conn_id", None)
         session = self._conns.get((event.host, conn_id)) if conn_id is not None else None
-        return session if session is not None else self._last.get(event.host)
+        if session is None:
+            session = self._last.get(event.host)
+        if session is None and conn_id is not None:
+            # Records before the first packet (a log cut after "beginning Quick Mode"):
+            # keep what they say until a packet names the peer.
+            session = self._conns[(event.host, conn_id)] = _Session(peer=None)
+        return session
 
     def _packet(self, packet: Ikev1Packet) -> _Pending:
         key = (packet.host, packet.remote.address)
         session = self._sessions.get(key)
         if session is None:
-            session = self._sessions[key] = _Session()
+            waiting = self._conns.get((packet.host, packet.conn_id))
+            if waiting is not None and waiting.peer is None:
+                session = waiting
+            else:
+                session = _Session()
+            session.peer = packet.remote.address
+            self._sessions[key] = session
         self._conns[(packet.host, packet.conn_id)] = session
         self._last[packet.host] = session
         if session.pending is not None and session.pending.done is None:

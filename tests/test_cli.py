@@ -89,3 +89,15 @@ def test_broken_pipe_is_quiet(tmp_path: Path) -> None:
     err = reader.stderr.read().decode()
     assert reader.wait(timeout=60) == 0
     assert "Traceback" not in err
+
+
+def test_table_shows_the_ikev1_step_of_every_packet(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    log = FIXTURES / "ikev1" / "github-xe-isakmp-natt-initiator-site-a-console-noise.log"
+    assert main(["events", str(log), "--format", "table"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if "ikev1_packet" in line]
+    steps = [row.split("│")[6].strip() for row in rows]
+    assert steps == ["MM1", "MM2", "MM3", "MM4", "MM5", "MM6", "QM1", "INFO", "QM2", "QM3"]
+    assert "61.128.1.1:4500 MM_KEY_EXCH" in rows[4]

@@ -9,7 +9,16 @@ from conftest import fixture_logs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ike_debuglog import Ikev2Packet, IpsecSaRequest, parse_lines, parse_text, registry
+from ike_debuglog import (
+    Ikev1Packet,
+    Ikev2Packet,
+    IpsecSaRequest,
+    event_from_message,
+    frame_lines,
+    parse_lines,
+    parse_text,
+    registry,
+)
 
 LOGS = [log.read_bytes() for log in fixture_logs()]
 
@@ -188,3 +197,68 @@ def test_mutated_fixtures_never_crash_and_account_every_line(
             lines = lines[:at] + lines[at:] + lines[at:]
     lines = [line.replace(b"\r", b"") for line in lines]
     _accounted([line.replace(b"\n", b"") for line in lines])
+
+
+ikev1_prefix = st.sampled_from(
+    ["ISAKMP:({c}): ", "ISAKMP: ({c}):", "ISAKMP-PAK: ({c}):", "ISAKMP (0:{c}): ", "ISAKMP ({c}): "]
+)
+ikev1_state = st.sampled_from(
+    ["MM_NO_STATE", "MM_SA_SETUP", "MM_KEY_EXCH", "QM_IDLE", "AG_INIT_EXCH", "AG_NO_STATE"]
+)
+
+
+@given(
+    stamp=stamp,
+    prefix=ikev1_prefix,
+    conn_id=st.integers(0, 10**5),
+    sent=st.booleans(),
+    remote=st.one_of(ipv4, ipv6),
+    ports=st.tuples(ports, ports),
+    role=st.sampled_from("IR"),
+    state=ikev1_state,
+)
+def test_ikev1_packet_round_trip(
+    stamp: str,
+    prefix: str,
+    conn_id: int,
+    sent: bool,
+    remote: str,
+    ports: tuple[int, int],
+    role: str,
+    state: str,
+) -> None:
+    mine, theirs = ports
+    if sent:
+        body = f"sending packet to {remote} my_port {mine} peer_port {theirs} ({role}) {state}"
+    else:
+        body = f"received packet from {remote} dport {mine} sport {theirs} Global ({role}) {state}"
+    (packet,) = parse_text(stamp + prefix.format(c=conn_id) + body)
+    assert isinstance(packet, Ikev1Packet)
+    assert packet.conn_id == conn_id and packet.state == state
+    assert packet.remote.address == remote and packet.remote.port == theirs
+    assert packet.local_port == mine and packet.direction == ("sent" if sent else "received")
+    assert packet.role == ("initiator" if role == "I" else "responder")
+
+
+IKEV1_LINES = [
+    line
+    for log in LOGS
+    for line in log.decode("utf-8", "replace").splitlines()
+    if "ISAKMP" in line or "SA from" in line
+]
+
+
+@given(st.lists(st.sampled_from(IKEV1_LINES), max_size=80))
+def test_steps_keep_every_event_in_order_whatever_the_mix(lines: list[str]) -> None:
+    # Any mix of real IKEv1 records, from any number of sessions: the step pass holds
+    # received packets back, but every event comes out once, in input order.
+    plain = [event_from_message(message) for message in frame_lines(lines)]
+    stepped = list(parse_lines(lines))
+    assert [(e.kind, e.line) for e in stepped] == [(e.kind, e.line) for e in plain]
+    for before, after in zip(plain, stepped, strict=True):
+        if isinstance(after, Ikev1Packet):
+            assert after.model_dump(exclude={"step", "retransmission"}) == before.model_dump(
+                exclude={"step", "retransmission"}
+            )
+        else:
+            assert after == before

@@ -9,6 +9,11 @@ from rich.table import Table
 from ..events import (
     Endpoint,
     EventBase,
+    Ikev1Attribute,
+    Ikev1Message,
+    Ikev1Packet,
+    Ikev1State,
+    Ikev1Status,
     Ikev2Packet,
     Ikev2Payloads,
     Ikev2Policy,
@@ -39,6 +44,17 @@ def describe(event: EventBase) -> str:
             f"{arrow} {_endpoint(event.remote)} {event.exchange or '?'} {kind} "
             f"mid={event.message_id}{spis} {payloads}".rstrip()
         )
+    if isinstance(event, Ikev1Packet):
+        arrow = "->" if event.direction == "sent" else "<-"
+        again = " (retransmission)" if event.retransmission else ""
+        port = f" (local port {event.local_port})" if event.local_port is not None else ""
+        return f"{arrow} {_endpoint(event.remote)} {event.state}{port}{again}"
+    if isinstance(event, Ikev1State):
+        return f"{event.old_state} -> {event.new_state}"
+    if isinstance(event, Ikev1Status | Ikev1Message):
+        return event.message
+    if isinstance(event, Ikev1Attribute):
+        return f"{event.attribute} {event.value}"
     if isinstance(event, Ikev2Payloads):
         return "contains " + " ".join(p.raw for p in event.payloads)
     if isinstance(event, Ikev2State):
@@ -74,6 +90,8 @@ def describe(event: EventBase) -> str:
             "sequence",
             "host",
             "session_id",
+            "conn_id",
+            "channel",
         },
         exclude_none=True,
     )
@@ -94,15 +112,20 @@ def events_table(events: Iterable[EventBase]) -> Table:
     table.add_column("host")
     table.add_column("kind", no_wrap=True)
     table.add_column("session", justify="right")
+    table.add_column("step", no_wrap=True)
     table.add_column("what")
     for event in events:
+        # IKEv2 records name their session id, IKEv1 records their ISAKMP connection id.
         session = getattr(event, "session_id", None)
+        if event.kind.startswith("ikev1_"):
+            session = getattr(event, "conn_id", None)
         table.add_row(
             str(event.line) if event.line == event.end_line else f"{event.line}-{event.end_line}",
             event.timestamp_raw or "",
             event.host or "",
             event.kind,
             "" if session is None else str(session),
+            getattr(event, "step", None) if isinstance(event, Ikev1Packet) else "",
             describe(event),
         )
     return table
