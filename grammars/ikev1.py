@@ -30,6 +30,16 @@ PREFIX = pp.Regex(
 _MID = r"(?P<message_id>-?\d+)"
 #: The states a packet line names: main, aggressive and quick mode, and (N) NEW SA.
 _STATE = r"(?P<state>NEW SA|[A-Z][A-Z0-9_]*)"
+#: Words up to the end of the record, trailing blanks left out; linear on any input (a lazy
+#: ``.*?`` before ``\s*$`` is quadratic on long runs of blanks).
+_WORDS = r"\S++(?:\s++\S++)*+"
+
+
+def words(name: str) -> str:
+    """The rest of a record as one field (``None`` when empty)."""
+    return f"(?P<{name}>{_WORDS})?"
+
+
 #: Masked addresses (``185.x.y.113``) count: users paste them so.
 _ADDRESS = r"[0-9A-Za-z][\w.:%\-]*"
 
@@ -227,7 +237,7 @@ STATUS: Final = _rows(
             r"(?:construct_initial_message:\s*)?Can not start Main mode",
         ),
         ("new_node", "set new node", r"set new node " + _MID + r" to (?P<state>\w+)"),
-        ("packet_sent", "Sending an IKE", r"Sending an IKE\b\s*(?P<detail>.*?)\s*$"),
+        ("packet_sent", "Sending an IKE", r"Sending an IKE\b\s*" + words("detail")),
         (
             "psk_found",
             "found peer pre-shared key matching",
@@ -262,12 +272,13 @@ STATUS: Final = _rows(
         (
             "auth_method",
             "authentication using id type",
-            r"(?:SA is doing\s+)?(?P<detail>.*?)\s*authentication using id type (?P<id_type>\S+)",
+            r"(?:SA is doing\s++)?(?P<detail>[\w\- ]{0,40}?)\s*authentication using id type"
+            r" (?P<id_type>\S+)",
         ),
         (
             "auth_status",
             "SA authentication status",
-            r"SA authentication status:\s*(?P<outcome>.*?)\s*$",
+            r"SA authentication status:\s*" + words("outcome"),
         ),
         (
             "sa_authenticated",
@@ -287,7 +298,7 @@ STATUS: Final = _rows(
         (
             "attribute_mismatch",
             "offered does not match policy",
-            r"(?P<detail>[\w\- ]+?) offered does not match policy",
+            r"(?P<detail>[\w\-]++(?: [\w\-]++){0,3}) offered does not match policy",
         ),
         ("no_offers_accepted", "no offers accepted", r"no offers accepted"),
         (
@@ -306,15 +317,15 @@ STATUS: Final = _rows(
             "proxy identities not supported",
             r".*?proxy identities not supported",
         ),
-        ("vendor_id", "vendor ID is", r"vendor ID is (?P<vendor>.+?)\s*$"),
+        ("vendor_id", "vendor ID is", r"vendor ID is " + words("vendor")),
         (
             "vendor_id_mismatch",
             "vendor ID seems",
             r"vendor ID seems (?P<vendor>\S+) but major (?P<major>\d+) mismatch",
         ),
-        ("vendor_id_sent", "constructed ", r"constructed (?P<vendor>.+?) ID\s*$"),
+        ("vendor_id_sent", "constructed ", r"constructed (?P<vendor>\S++(?: \S++){0,3}) ID\s*$"),
         ("ios_peer", "speaking to another IOS box", r"speaking to another IOS box"),
-        ("nat_found", "NAT found", r"NAT found,\s*(?P<detail>.*?)\s*$"),
+        ("nat_found", "NAT found", r"NAT found,\s*" + words("detail")),
         (
             "nat_detected",
             "hash no match",
@@ -364,12 +375,12 @@ STATUS: Final = _rows(
             "error_counter",
             "incrementing error counter",
             r"incrementing error counter on sa,\s*attempt (?P<attempt>\d+) of "
-            r"(?P<max_attempts>\d+):\s*(?P<reason>.*?)\s*$",
+            r"(?P<max_attempts>\d+):\s*" + words("reason"),
         ),
         (
             "ike_sa_not_found",
             "Unable to locate IKE SA",
-            r"Unable to locate IKE SA\s*(?P<detail>.*?)\s*$",
+            r"Unable to locate IKE SA\s*" + words("detail"),
         ),
         ("qm_gets_spi", "gets spi", r"QM (?P<detail>Initiator|Responder) gets spi"),
         (
@@ -400,7 +411,7 @@ STATUS: Final = _rows(
         (
             "sa_request_failed",
             "Error while processing SA request",
-            r"Error while processing SA request:\s*(?P<reason>.*?)\s*$",
+            r"Error while processing SA request:\s*" + words("reason"),
         ),
         (
             "kmi_error",

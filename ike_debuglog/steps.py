@@ -194,10 +194,8 @@ class Ikev1Steps:
         session = self._sessions.get(key)
         if session is None:
             waiting = self._conns.get((packet.host, packet.conn_id))
-            if waiting is not None and waiting.peer is None:
-                session = waiting
-            else:
-                session = _Session()
+            unclaimed = waiting is not None and waiting.peer is None
+            session = waiting if waiting is not None and unclaimed else _Session()
             session.peer = packet.remote.address
             self._sessions[key] = session
         self._conns[(packet.host, packet.conn_id)] = session
