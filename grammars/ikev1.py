@@ -431,6 +431,23 @@ STATUS: Final = _rows(
     )
 )
 
+#: ASA ``debug crypto ikev1``: ``[IKEv1]IP = 193.164.94.47, ...``, ``[IKEv1 DEBUG]Group =
+#: VPN, IP = 192.0.2.7, ...`` (a contrast format: only its packet lines are read in full).
+ASA_PREFIX = pp.Regex(
+    r"\[IKEv1(?: DEBUG)?\]\s*(?:Group = (?P<group>[^,]*+),\s*)?(?:IP = (?P<peer>[^,\s]++),\s*)?"
+)
+
+#: ``IKE_DECODE SENDING Message (msgid=0) with payloads : HDR + SA (1) + VENDOR (13) + NONE
+#: (0) total length : 248``; ASA prints the message id in hex.
+ASA_PACKET = pp.Regex(
+    r"IKE_DECODE (?P<direction>SENDING|RECEIVED) Message \(msgid=(?P<asa_message_id>[0-9a-fA-F]+)\)"
+    r" with payloads :\s*(?P<payload_list>HDR(?: \+ [A-Z][\w\-]*+ \(\d+\))*+)"
+    r"\s*total length : (?P<length>\d+)"
+)
+
+#: One payload of an ASA payload list: ``VENDOR (13)``.
+ASA_PAYLOAD = re.compile(r"([A-Z][\w\-]*+) \((\d+)\)")
+
 #: Records ISAKMP prints without its prefix.
 UNPREFIXED: Final = ("insert sa successfully",)
 

@@ -10,14 +10,20 @@ from __future__ import annotations
 import pyparsing as pp
 
 #: ``destaddr=150.1.1.1,`` ``input interface=GigabitEthernet1`` ``User=ra2``: a key, '=',
-#: and a value up to a comma or space.  \b and possessive runs: a long word must not
-#: restart a match at each of its letters.
-KEY_VALUE = pp.Regex(r"\b(?P<key>input interface|[A-Za-z][A-Za-z_]*+)\s*+=\s*+(?P<value>[^\s,]++)")
+#: and a value up to a comma, space or parenthesis; a parenthesised part right after the
+#: value belongs to it (``spi=0x3EA71AED(1051138797)``), a closing one does not
+#: (``(msgid=0)``).  \b and possessive runs: a long word must not restart a match at each
+#: of its letters.
+KEY_VALUE = pp.Regex(
+    r"\b(?P<key>input interface|[A-Za-z][A-Za-z_]*+)\s*+=\s*+"
+    r"(?P<value>[^\s,()]++(?:\([^\s,()]*+\))?)"
+)
 
 
 def _add_fields(tokens: pp.ParseResults) -> None:
     tokens["fields"] = {
-        match["key"].replace(" ", "_").lower(): match["value"]
+        # A full stop after the value ends the sentence: `Map Tag = CSM_outsite_map.`
+        match["key"].replace(" ", "_").lower(): match["value"].removesuffix(".") or match["value"]
         for match in KEY_VALUE.re.finditer(tokens["message"])
     }
 

@@ -57,7 +57,7 @@ PREFIX_RE: Final = re.compile(
         |
             (?P<uptime>(?:\d+[ywdh]){{1,3}}\d*|\d\d:\d\d:\d\d(?:\.\d{{1,6}})?)
         )
-        :[ ]?
+        (?::[ ]?|[ ](?=\[IKEv))  # ASA debug stamps have no colon: `Sep 15 03:14:00 [IKEv1]`
         (?:(?P<origin>[A-Za-z0-9][\w.\-]*)[ ](?=%[A-Z]))?
     )?
     """,
@@ -286,6 +286,8 @@ def frame_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Ite
                 current.last = number
             continue
         prefix = split_prefix(text, stamp_year)
+        if not prefix.has_prefix and PROMPT_RE.match(prefix.body):
+            prefix = _unglue(prefix, stamp_year)
         body = prefix.body
         extra: list[str] = []
         if ESCAPED_NEWLINE in body:
@@ -307,6 +309,26 @@ def frame_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Ite
         yield current.build()
     elif pending_blank:
         yield Message(pending_blank[0], pending_blank[-1], ())
+
+
+#: A debug record the console printed right after a prompt, on the same line: the prompt,
+#: then possibly the torn rest of a stamp (`R2#ar 1 00:55:40.971: ISAKMP (0:2): ...`).
+_GLUED_RE: Final = re.compile(r"[A-Za-z][\w.\-/]*(?:\([\w\-/]+\))?[#>][ ]?(?P<rest>.+)")
+_TORN_STAMP_RE: Final = re.compile(r"[\w ]{0,12}\d\d:\d\d:\d\d(?:\.\d+)?:[ ]?")
+
+
+def _unglue(prefix: _Prefix, year: int) -> _Prefix:
+    """The record glued after a prompt, if there is one; else the prompt line as it is."""
+    glued = _GLUED_RE.match(prefix.body)
+    if glued is None:
+        return prefix
+    rest = split_prefix(glued["rest"], year)
+    if rest.has_prefix and RECORD_START_RE.match(rest.body):
+        return rest
+    torn = _TORN_STAMP_RE.match(glued["rest"])
+    if torn is not None and RECORD_START_RE.match(glued["rest"], torn.end()):
+        prefix.body = glued["rest"][torn.end() :].strip()
+    return prefix
 
 
 def _continues(prefix: _Prefix, body: str, current: _Builder) -> bool:

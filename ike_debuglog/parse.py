@@ -188,6 +188,18 @@ def _ikev1_event(message: Message, text: str) -> Event | None:
     return None if result is None else Ikev1Message.from_parsed(prefix, result, message)
 
 
+def _asa_ikev1_event(message: Message, text: str) -> Event | None:
+    match = ikev1_grammar.ASA_PREFIX.re.match(text)
+    if match is None:
+        return None
+    body = text[match.end() :]
+    if body.startswith("IKE_DECODE") and match["peer"]:
+        result = _try(ikev1_grammar.ASA_PACKET, body)
+        if result is not None:
+            return Ikev1Packet.from_asa(match.groupdict(), result, message)
+    return Ikev1Message.build(message, message=text[text.index("]") + 1 :].strip())
+
+
 _PROPOSAL_MODELS: dict[
     str, type[IpsecSaRequest] | type[IpsecValidateProposal] | type[IpsecInitializeSa]
 ] = {
@@ -273,6 +285,8 @@ def event_from_message(message: Message) -> Event:
         event = _ikev2_event(message, text)
     elif text.startswith(("ISAKMP", *ikev1_grammar.UNPREFIXED)):
         event = _ikev1_event(message, text)
+    elif text.startswith("[IKEv1"):
+        event = _asa_ikev1_event(message, text)
     elif text.startswith("IPSEC"):
         event = _ipsec_event(message, text)
     elif text.startswith("Crypto mapdb"):

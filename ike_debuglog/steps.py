@@ -34,7 +34,7 @@ from .events.ikev1 import (
 )
 
 #: (role, direction, state) to step, for the states that name one message.
-_TABLE: Final[dict[tuple[str | None, str, str], Step]] = {
+_TABLE: Final[dict[tuple[str | None, str, str | None], Step]] = {
     ("initiator", "sent", "MM_NO_STATE"): "MM1",
     ("initiator", "received", "MM_NO_STATE"): "MM2",
     ("initiator", "sent", "MM_SA_SETUP"): "MM3",
@@ -203,7 +203,9 @@ class Ikev1Steps:
         if session.pending is not None and session.pending.done is None:
             self._settle(session.pending, None)
         pending = _Pending(packet, session)
-        if packet.direction == "sent":
+        if packet.state is None:
+            self._settle(pending, None)  # ASA prints no state: no step either
+        elif packet.direction == "sent":
             self._settle_sent(pending)
         else:
             session.pending = pending
@@ -328,7 +330,7 @@ class Ikev1Steps:
         if session.rejected:
             session.rejected = False
             step = "INFO"
-        elif packet.state.startswith("QM"):
+        elif (packet.state or "").startswith("QM"):
             if (
                 session.phase1_step == "MM5"
                 and packet.role == "responder"
@@ -346,7 +348,8 @@ class Ikev1Steps:
     def _settle(self, pending: _Pending, step: Step | None) -> None:
         packet, session = pending.packet, pending.session
         received = packet.direction == "received"
-        if step is None and received and pending.node is None and packet.state[:2] != "QM":
+        known = packet.state is not None and packet.state[:2] != "QM"
+        if step is None and received and pending.node is None and known:
             step = self._phase1(pending)
         if step is not None and step[0] in "MA":
             session.phase1_step = step

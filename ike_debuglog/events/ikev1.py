@@ -9,6 +9,7 @@ from typing import Any, Literal
 import pyparsing as pp
 
 from ..framing import Message
+from ..grammars.ikev1 import ASA_PAYLOAD
 from .base import (
     Direction,
     Endpoint,
@@ -62,9 +63,12 @@ class Ikev1Packet(_Ikev1):
     local_port: int | None = None
     vrf: str | None = None
     role: Role | None = None
-    state: str
+    state: str | None
     step: Step | None = None
     retransmission: bool = False
+    message_id: int | None = None
+    payload_names: list[str] | None = None
+    length: int | None = None
 
     @classmethod
     def from_parsed(
@@ -81,6 +85,23 @@ class Ikev1Packet(_Ikev1):
             vrf=as_str(get(result, "vrf")),
             role=_ROLES.get(str(get(result, "role"))),
             state=str(get(result, "state")),
+        )
+
+    @classmethod
+    def from_asa(
+        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+    ) -> Ikev1Packet:
+        """An ASA ``IKE_DECODE SENDING|RECEIVED Message`` line: no state, no ports, but the
+        message id (hex), the payload list and the length."""
+        names = [name for name, code in ASA_PAYLOAD.findall(str(get(result, "payload_list")))]
+        return cls.build(
+            message,
+            direction="sent" if get(result, "direction") == "SENDING" else "received",
+            remote=Endpoint.model_construct(address=str(prefix.get("peer")), port=None),
+            state=None,
+            message_id=int(str(get(result, "asa_message_id")), 16),
+            payload_names=[name for name in names if name != "NONE"],
+            length=as_int(get(result, "length")),
         )
 
 
