@@ -27,3 +27,17 @@ def test_failed_notifies_example() -> None:
         "line 38: sent TS_UNACCEPTABLE (203.0.113.30, IKE_AUTH)",
         "line 50: sent TS_UNACCEPTABLE (203.0.113.30, CREATE_CHILD_SA)",
     ]
+
+
+def test_ikev1_steps_example() -> None:
+    log = FIXTURES / "ikev1" / "composed-initiator-psk-mismatch-mm5-retransmits.log"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "ikev1_steps.py"), str(log)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.splitlines() == [
+        "203.0.113.20: MM1 sent, MM2 received, MM3 sent, MM4 received, MM5 sent,"
+        " MM4 received again, MM5 sent again x5"
+    ]
