@@ -1,6 +1,8 @@
 """IKEv1 packet steps: the place of each packet in Main, Aggressive or Quick Mode.
 
-A packet line prints only the coarse state (``MM_KEY_EXCH``, ``QM_IDLE``), and the same
+Main Mode is six messages and Aggressive Mode three (RFC 2409 section 5), Quick Mode three
+(section 5.5); informational exchanges (DPD, deletes, notifies) carry their own message id
+(section 5.7, RFC 3706).  A packet line prints only the coarse state (``MM_KEY_EXCH``, ``QM_IDLE``), and the same
 state covers several messages: a responder sends both MM4 and MM6 in ``MM_KEY_EXCH``,
 and every quick mode and informational packet says ``QM_IDLE``.  The records around a
 packet settle it: the phase 2 message id that the following ``processing ... payload``

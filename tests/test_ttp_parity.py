@@ -20,6 +20,9 @@ from ike_debuglog import parse_file
 TEMPLATES = resources.files("ike_debuglog.grammars").joinpath("ttp")
 CANONICAL_PACKETS = {"seed-isr4451-ikev2-sa-init", "tekboard-flexvpn-hub-ikev2-auth-request-cfg",
                      "composed-ipv6-initiator-no-proposal-chosen", "composed-responder-invalid-ke-then-ts-unacceptable"}  # fmt: skip
+CANONICAL_IKEV1 = {"github-xe-isakmp-natt-initiator-site-a-console-noise", "github-xe-isakmp-natt-responder-hq-console-noise",
+                   "composed-initiator-psk-mismatch-mm5-retransmits", "composed-initiator-aggressive-mode-qm-dpd",
+                   "composed-responder-phase1-policy-mismatch", "mkdocs-xe-isakmp-ipsec-qm-responder-success-pppoe"}  # fmt: skip
 CANONICAL_REQUESTS = {"seed-isr4451-ikev2-sa-init", "mkdocs-xe-isakmp-ipsec-qm-responder-success-pppoe",
                       "pastebin-jcrcvrvv-ios-qm-responder-proposals-walk-ezvpn"}  # fmt: skip
 
@@ -48,6 +51,20 @@ def _event_packet(event: Any) -> tuple[Any, ...]:
             (event.local.address, event.local.port), event.vrf, event.initiator_spi,
             event.responder_spi, event.message_id, event.exchange, event.response,
             " ".join(p.raw for p in event.payloads or []))  # fmt: skip
+
+
+_ROLE_LETTERS = {"initiator": "I", "responder": "R"}
+
+
+def _ttp_ikev1(record: dict[str, Any]) -> tuple[Any, ...]:
+    return ("sent" if record["direction"] == "sending" else "received", record["remote"],
+            int(record["remote_port"]), int(record["local_port"]), record.get("vrf"),
+            "R" if record["role"] == "N" else record["role"], record["state"])  # fmt: skip
+
+
+def _event_ikev1(event: Any) -> tuple[Any, ...]:
+    return (event.direction, event.remote.address, event.remote.port, event.local_port,
+            event.vrf, _ROLE_LETTERS.get(event.role), event.state)  # fmt: skip
 
 
 def _ttp_request(record: dict[str, Any]) -> tuple[Any, ...]:
@@ -82,6 +99,14 @@ def test_ttp_templates_agree_with_the_grammars(log: Path) -> None:
     assert all(packet in packets for packet in found)
     if log.stem in CANONICAL_PACKETS:
         assert found == packets and packets
+
+    ikev1 = [
+        _event_ikev1(e) for e in events if e.kind == "ikev1_packet" and e.local_port is not None
+    ]
+    found_ikev1 = [_ttp_ikev1(r) for r in _ttp("ikev1_packet.ttp", log, "packets") if "state" in r]
+    assert all(packet in ikev1 for packet in found_ikev1)
+    if log.stem in CANONICAL_IKEV1:
+        assert found_ikev1 == ikev1 and ikev1
 
     requests = [_event_request(e) for e in events
                 if e.kind in _FUNCTIONS and e.local and e.local.port is not None and e.spi is not None]  # fmt: skip
