@@ -4,10 +4,11 @@ Main Mode is six messages and Aggressive Mode three (RFC 2409 section 5), Quick 
 (section 5.5); informational exchanges (DPD, deletes, notifies) carry their own message id
 (section 5.7, RFC 3706).  A packet line prints only the coarse state (``MM_KEY_EXCH``,
 ``QM_IDLE``), and the same state covers several messages: a responder sends both MM4 and
-MM6 in ``MM_KEY_EXCH``, and every quick mode and informational packet says ``QM_IDLE``.  The records around a
-packet settle it: the phase 2 message id that the following ``processing ... payload``
-or ``Node N, Input = ...`` records name (0 in phase 1), whether that node carries an SA
-(quick mode) or a DELETE/NOTIFY (informational), and how far the exchange has gone.
+MM6 in ``MM_KEY_EXCH``, and every quick mode and informational packet says ``QM_IDLE``.
+The records around a packet settle it: the phase 2 message id that the following
+``processing ... payload`` or ``Node N, Input = ...`` records name (0 in phase 1), whether
+that node carries an SA (quick mode) or a DELETE/NOTIFY (informational), and how far the
+exchange has gone.
 
 Sent packets are settled by what came before them.  A received packet is held back until
 the records after it settle it (at most ``horizon`` events later, or when the next packet
