@@ -6,12 +6,24 @@
 ...         print(event.direction, event.exchange, event.initiator_spi)
 ...     elif event.kind == "ikev1_packet":
 ...         print(event.direction, event.state, event.step)
+>>> for session in ike_debuglog.correlate(ike_debuglog.parse_file("router.log")):
+...     print(session.peer, session.outcome, session.reason)
 """
 
 from __future__ import annotations
 
 import logging
 
+from .correlate import (
+    REASONS,
+    ChildSa,
+    Correlator,
+    Exchange,
+    Finding,
+    Session,
+    SessionMessage,
+    correlate,
+)
 from .errors import IkeDebuglogError, InputError, UsageError
 from .events import (
     EVENT_ADAPTER,
@@ -69,9 +81,14 @@ logging.getLogger("ike_debuglog").addHandler(logging.NullHandler())
 
 __all__ = [
     "EVENT_ADAPTER",
+    "REASONS",
+    "ChildSa",
+    "Correlator",
     "Endpoint",
     "Event",
     "EventBase",
+    "Exchange",
+    "Finding",
     "IkeDebuglogError",
     "Ikev1Attribute",
     "Ikev1Delete",
@@ -113,10 +130,13 @@ __all__ = [
     "Message",
     "Payload",
     "Proxy",
+    "Session",
+    "SessionMessage",
     "SyslogMessage",
     "Unrecognized",
     "UsageError",
     "__version__",
+    "correlate",
     "event_from_message",
     "frame_lines",
     "parse_file",

@@ -1,26 +1,34 @@
 """The ``ike-debuglog`` command: argument handling, reading, rendering; no parsing logic.
 
-Exit status: 0 success, 2 usage or input error (one line on stderr, no traceback).
+Exit status: 0 success, 2 usage or input error (one line on stderr, no traceback);
+``diagnose`` returns 1 when a session failed or did not complete.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from rich.console import Console
 
 from . import __version__
-from .errors import IkeDebuglogError
+from .correlate import Correlator, Session
+from .errors import IkeDebuglogError, UsageError
 from .events import Event
 from .parse import parse_file, parse_lines
 from .render.jsonl import to_json_line
+from .render.ladder import mermaid_ladder, text_ladder
+from .render.sessions import diagnosis, sessions_table
 from .render.table import events_table
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
@@ -37,10 +45,32 @@ def _parser() -> argparse.ArgumentParser:
     events.add_argument(
         "--include-unrecognized", action="store_true", help="also print the lines no grammar knows"
     )
-    events.add_argument(
+    _common(events)
+    sessions = commands.add_parser(
+        "sessions", help="one line per IKE session: peer, role, SPIs, outcome, reason"
+    )
+    sessions.add_argument("file", help="log file, or - for standard input")
+    sessions.add_argument("--format", choices=("table", "jsonl"), default="table")
+    _common(sessions)
+    diagnose = commands.add_parser(
+        "diagnose",
+        help="report the sessions that failed or did not complete, with evidence and hints "
+        "(exit 0: all established, 1: some did not come up)",
+    )
+    diagnose.add_argument("file", help="log file, or - for standard input")
+    _common(diagnose)
+    ladder = commands.add_parser("ladder", help="draw a session's exchanges between the two peers")
+    ladder.add_argument("file", help="log file, or - for standard input")
+    ladder.add_argument("--session", type=int, default=None, help="session id (from `sessions`)")
+    ladder.add_argument("--format", choices=("text", "mermaid"), default="text")
+    _common(ladder)
+    return parser
+
+
+def _common(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
         "--year", type=int, default=None, help="year for time stamps that print none (default: now)"
     )
-    return parser
 
 
 def _read(path: str, year: int | None) -> Iterator[Event]:
@@ -78,11 +108,78 @@ def _events(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sessions_of(args: argparse.Namespace) -> Iterator[Session]:
+    return Correlator().run(_read(args.file, args.year))
+
+
+def _sessions(args: argparse.Namespace) -> int:
+    out = sys.stdout
+    if args.format == "jsonl":
+        for session in _sessions_of(args):  # streamed: each session as soon as it ends
+            out.write(session.model_dump_json() + "\n")
+        out.flush()
+        return EXIT_OK
+    found = sorted(_sessions_of(args), key=lambda session: session.id)
+    Console(file=out, width=None if out.isatty() else 200).print(sessions_table(found))
+    return EXIT_OK
+
+
+def _lines(path: Path, wanted: set[int]) -> dict[int, str]:
+    """The text of the given line numbers, in one pass over the file."""
+    found: dict[int, str] = {}
+    if not wanted:
+        return found
+    last = max(wanted)
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number in wanted:
+                found[number] = raw.decode("utf-8", errors="replace").strip()
+            if number >= last:
+                break
+    return found
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory() as spool:
+        path = Path(args.file)
+        if args.file == "-":  # evidence lines are read back: keep a copy of the pipe
+            path = Path(spool) / "stdin.log"
+            with path.open("wb") as copy:
+                shutil.copyfileobj(sys.stdin.buffer, copy)
+        sessions = sorted(Correlator().run(parse_file(path, year=args.year)), key=lambda s: s.id)
+        troubled = [s for s in sessions if s.outcome != "established"]
+        text = _lines(path, {n for s in troubled for f in s.findings for n in f.evidence})
+    report: list[str] = []
+    for session in troubled:
+        report.extend([*diagnosis(session, text.get), ""])
+    counts = Counter(session.outcome for session in sessions)
+    summary = ", ".join(
+        f"{counts[o]} {o}" for o in ("established", "failed", "incomplete") if counts[o]
+    )
+    report.append(f"{len(sessions)} sessions" + (f": {summary}" if summary else ""))
+    sys.stdout.write("\n".join(report) + "\n")
+    return EXIT_FAILED if troubled else EXIT_OK
+
+
+def _ladder(args: argparse.Namespace) -> int:
+    sessions = sorted(_sessions_of(args), key=lambda session: session.id)
+    if args.session is not None:
+        sessions = [session for session in sessions if session.id == args.session]
+        if not sessions:
+            raise UsageError(f"no session {args.session}; `ike-debuglog sessions` lists them")
+    draw = mermaid_ladder if args.format == "mermaid" else text_ladder
+    sys.stdout.write("\n".join(draw(session) for session in sessions))
+    return EXIT_OK
+
+
+_COMMANDS = {"events": _events, "sessions": _sessions, "diagnose": _diagnose, "ladder": _ladder}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return _events(args)
+        return _COMMANDS[args.command](args)
     except IkeDebuglogError as error:
         print(f"ike-debuglog: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,4 +1,5 @@
-"""Rewrite tests/fixtures/**/<case>.expected.jsonl from the parser's current output.
+"""Rewrite tests/fixtures/**/<case>.expected.jsonl (events) and <case>.sessions.jsonl
+(correlated sessions) from the library's current output.
 
 Run ``python scripts/regen_expected.py`` after a deliberate change, then read every diff
 (``git diff tests/fixtures``) before committing it: the expectations are the review.
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from ike_debuglog import parse_file
+from ike_debuglog import correlate, parse_file
 from ike_debuglog.render.jsonl import to_json_line
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
@@ -20,9 +21,12 @@ FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 def main() -> int:
     for log in sorted(FIXTURES.rglob("*.log")):
         meta = yaml.safe_load(log.with_suffix(".meta.yaml").read_text(encoding="utf-8"))
-        lines = [to_json_line(event) + "\n" for event in parse_file(log, year=meta["year"])]
+        events = list(parse_file(log, year=meta["year"]))
+        lines = [to_json_line(event) + "\n" for event in events]
         log.with_suffix(".expected.jsonl").write_text("".join(lines), encoding="utf-8")
-        print(f"{log.relative_to(FIXTURES)}: {len(lines)} events")
+        sessions = [session.model_dump_json() + "\n" for session in correlate(events)]
+        log.with_suffix(".sessions.jsonl").write_text("".join(sessions), encoding="utf-8")
+        print(f"{log.relative_to(FIXTURES)}: {len(lines)} events, {len(sessions)} sessions")
     return 0
 
 

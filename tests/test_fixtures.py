@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, fixture_logs, load_meta, matches
 
-from ike_debuglog import EVENT_ADAPTER, parse_file
+from ike_debuglog import EVENT_ADAPTER, Correlator, Session, correlate, parse_file
 
 LOGS = fixture_logs()
 IDS = [str(log.relative_to(FIXTURES)) for log in LOGS]
@@ -23,6 +23,11 @@ def _events(log: Path) -> list[dict[str, object]]:
     return [event.model_dump(mode="json") for event in parse_file(log, year=load_meta(log)["year"])]
 
 
+def _sessions(log: Path) -> list[dict[str, object]]:
+    events = parse_file(log, year=load_meta(log)["year"])
+    return [session.model_dump(mode="json") for session in correlate(events)]
+
+
 def test_fixture_folder_is_populated() -> None:
     assert len(LOGS) >= 30
 
@@ -30,9 +35,10 @@ def test_fixture_folder_is_populated() -> None:
 @pytest.mark.parametrize("log", LOGS, ids=IDS)
 def test_fixture_has_meta_and_expectations(log: Path) -> None:
     assert log.with_suffix(".meta.yaml").is_file(), f"{log.name}: .meta.yaml is missing"
-    assert log.with_suffix(".expected.jsonl").is_file(), (
-        f"{log.name}: expected events missing; run scripts/regen_expected.py and review the diff"
-    )
+    for suffix in (".expected.jsonl", ".sessions.jsonl"):
+        assert log.with_suffix(suffix).is_file(), (
+            f"{log.name}: {suffix} missing; run scripts/regen_expected.py and review the diff"
+        )
     meta = load_meta(log)
     for key in ("source", "platform", "framing", "composed", "year", "facts"):
         assert key in meta, f"{log.name}: meta lacks {key!r}"
@@ -65,6 +71,39 @@ def test_hand_counted_facts_hold(log: Path) -> None:
             assert matches(fact, event), (
                 f"{kind} #{number} (line {event['line']}): {fact} != {event}"
             )
+
+
+@pytest.mark.parametrize("log", LOGS, ids=IDS)
+def test_sessions_equal_expected_and_hand_written_facts(log: Path) -> None:
+    expected = [
+        json.loads(line) for line in log.with_suffix(".sessions.jsonl").open(encoding="utf-8")
+    ]
+    sessions = _sessions(log)
+    assert sessions == expected
+    facts = load_meta(log)["facts"].get("sessions")
+    if facts is not None:
+        assert len(sessions) == len(facts), f"{len(sessions)} sessions, the meta lists {len(facts)}"
+        for fact, session in zip(facts, sessions, strict=True):
+            assert matches(fact, session), f"session {session['id']}: {fact}"
+
+
+@pytest.mark.parametrize("log", LOGS, ids=IDS)
+def test_streaming_correlation_gives_the_batch_sessions(log: Path) -> None:
+    # A short linger makes the stream emit sessions as soon as they end, long before the
+    # end of the file; batch correlation holds everything: both must agree.
+    events = list(parse_file(log, year=load_meta(log)["year"]))
+    streamed: list[Session] = []
+    correlator = Correlator(idle_seconds=300, linger=3)
+    for event in events:
+        streamed.extend(correlator.feed(event))
+    streamed.extend(correlator.flush())
+    assert sorted(streamed, key=lambda s: s.id) == correlate(events)
+
+
+@pytest.mark.parametrize("log", LOGS, ids=IDS)
+def test_an_event_belongs_to_one_session_at_most(log: Path) -> None:
+    lines = [line for session in _sessions(log) for line in session["lines"]]  # type: ignore[attr-defined]
+    assert len(lines) == len(set(lines))
 
 
 @pytest.mark.parametrize("log", LOGS, ids=IDS)

@@ -1,0 +1,319 @@
+"""Events into sessions: which IKE SA negotiation each event belongs to.
+
+Keys, per host (a syslog server file mixes routers): IKEv2 records by initiator SPI
+(the responder's first IKE_SA_INIT carries no session id yet) and by IOS session id;
+IKEv1 records by peer address, and those without one by their ISAKMP connection id or,
+failing that, the IKEv1 session last active on the host; IPsec key engine records and
+crypto syslog messages by peer address.  A new IKEv1 phase 1 (``Created a peer struct``,
+an MM1 or AM1 that is not a retransmission) with a peer whose session has gone past its
+first message starts a new session; so does a new IKEv2 initiator SPI, except for the
+retry that follows an INVALID_KE_PAYLOAD (RFC 7296 section 1.3).
+
+Streaming: a session is emitted when it has ended (deleted, or failed for good) and
+``linger`` more events have passed without touching it, or when no event has touched it
+for ``idle_seconds`` of log time; :meth:`Correlator.flush` emits the rest.  Memory holds
+the open sessions only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Final
+
+from ..events import (
+    Event,
+    Ikev1Packet,
+    Ikev1Status,
+    Ikev2Delete,
+    Ikev2Error,
+    Ikev2Packet,
+    Ikev2State,
+    IpsecCreateSa,
+    IpsecDeleteSa,
+    IpsecInitializeSa,
+    IpsecMessage,
+    IpsecProposalRejected,
+    IpsecProxyMatch,
+    IpsecSaRequest,
+    IpsecValidateProposal,
+    SyslogMessage,
+)
+from .analysis import build_session
+from .models import Session, Version
+
+#: Crypto syslog mnemonics that name the peer of a session.
+_SESSION_SYSLOG: Final = frozenset(
+    {
+        "IKEV2_SESSION_STATUS",
+        "IKMP_MODE_FAILURE",
+        "IKMP_NO_SA",
+        "IKMP_BAD_MESSAGE",
+        "IKMP_NOT_ENCRYPTED",
+    }
+)
+#: Records after which an IKEv1 negotiation cannot go on.
+_IKEV1_ENDINGS: Final = frozenset({"IKE_DEST_SA"})
+_IKEV2_ENDINGS: Final = ("Initial exchange failed", "Auth exchange failed")
+
+Key = tuple[str | None, object]
+
+
+@dataclass(slots=True)
+class _Bucket:
+    number: int
+    host: str | None
+    version: Version | None
+    peer: str | None
+    events: list[Event] = field(default_factory=list)
+    last_index: int = 0
+    last_time: datetime | None = None
+    ended: bool = False
+    started_phase1: bool = False
+    invalid_ke: bool = False
+    emitted: bool = False
+
+
+class Correlator:
+    """Assigns events to sessions as they arrive and emits sessions as they end.
+
+    >>> correlator = Correlator()
+    >>> for event in events:
+    ...     for session in correlator.feed(event):
+    ...         print(session.peer, session.outcome)
+    >>> remaining = list(correlator.flush())
+
+    ``idle_seconds=None`` and ``linger=None`` keep every session open until
+    :meth:`flush` (batch correlation).
+    """
+
+    def __init__(self, *, idle_seconds: float | None = 300.0, linger: int | None = 200) -> None:
+        self.idle_seconds = idle_seconds
+        self.linger = linger
+        self._count = 0
+        self._index = 0
+        self._open: dict[int, _Bucket] = {}
+        self._keys: dict[Key, _Bucket] = {}
+        self._last_v1: dict[str | None, _Bucket] = {}
+        self._last_v2: dict[str | None, _Bucket] = {}
+        self._last_ipsec: dict[str | None, _Bucket] = {}
+
+    def run(self, events: Iterable[Event]) -> Iterator[Session]:
+        """Every session of a stream of events, as soon as each is complete."""
+        for event in events:
+            yield from self.feed(event)
+        yield from self.flush()
+
+    def feed(self, event: Event) -> Iterator[Session]:
+        """Take one event; yield the sessions that are now complete."""
+        self._index += 1
+        bucket = self._assign(event)
+        if bucket is not None:
+            bucket.events.append(event)
+            bucket.last_index = self._index
+            bucket.last_time = event.timestamp or bucket.last_time
+            bucket.ended = bucket.ended or _ends(event)
+        yield from self._evict(event.timestamp)
+
+    def flush(self) -> Iterator[Session]:
+        """Emit every session still open (end of input), in the order they began."""
+        for bucket in sorted(self._open.values(), key=lambda b: b.number):
+            yield self._emit(bucket)
+        self._open.clear()
+
+    # Emission ------------------------------------------------------------------------
+
+    def _evict(self, now: datetime | None) -> Iterator[Session]:
+        if self.linger is None and self.idle_seconds is None:
+            return
+        done = []
+        for bucket in self._open.values():
+            quiet = self._index - bucket.last_index
+            if (bucket.ended and self.linger is not None and quiet > self.linger) or (
+                self.idle_seconds is not None
+                and now is not None
+                and bucket.last_time is not None
+                and (now.tzinfo is None) == (bucket.last_time.tzinfo is None)
+                and (now - bucket.last_time).total_seconds() > self.idle_seconds
+            ):
+                done.append(bucket)
+        for bucket in sorted(done, key=lambda b: b.number):
+            del self._open[bucket.number]
+            yield self._emit(bucket)
+
+    def _emit(self, bucket: _Bucket) -> Session:
+        bucket.emitted = True
+        for key in [key for key, value in self._keys.items() if value is bucket]:
+            del self._keys[key]
+        for last in (self._last_v1, self._last_v2, self._last_ipsec):
+            for host in [host for host, value in last.items() if value is bucket]:
+                del last[host]
+        return build_session(bucket.events, bucket.version, bucket.peer)
+
+    # Assignment ----------------------------------------------------------------------
+
+    def _new(self, host: str | None, version: Version | None, peer: str | None) -> _Bucket:
+        self._count += 1
+        bucket = _Bucket(self._count, host, version, peer)
+        self._open[bucket.number] = bucket
+        if peer is not None:
+            self._keys[(host, ("peer", peer))] = bucket
+        return bucket
+
+    def _merge(self, bucket: _Bucket, *, into: _Bucket) -> None:
+        """Records of a session id seen before the packet that tied it to its SPI."""
+        into.events = sorted([*into.events, *bucket.events], key=lambda e: e.line)
+        into.ended = into.ended or bucket.ended
+        del self._open[bucket.number]
+        for key in [key for key, value in self._keys.items() if value is bucket]:
+            self._keys[key] = into
+        for last in (self._last_v1, self._last_v2, self._last_ipsec):
+            for host in [host for host, value in last.items() if value is bucket]:
+                last[host] = into
+
+    def _by_peer(self, host: str | None, peer: str, version: int | None) -> _Bucket | None:
+        bucket = self._keys.get((host, ("peer", peer)))
+        if bucket is not None and version is not None and bucket.version not in (None, version):
+            return None
+        return bucket
+
+    def _assign(self, event: Event) -> _Bucket | None:
+        kind = event.kind
+        if kind.startswith("ikev2_"):
+            return self._ikev2(event)
+        if kind.startswith("ikev1_"):
+            return self._ikev1(event)
+        if kind.startswith("ipsec_"):
+            return self._ipsec(event)
+        if isinstance(event, SyslogMessage) and event.mnemonic in _SESSION_SYSLOG:
+            peer = event.fields.get("peer")
+            if not peer:
+                return None
+            bucket = self._by_peer(event.host, peer, None)
+            if bucket is None and event.mnemonic == "IKEV2_SESSION_STATUS":
+                # A syslog server file may hold only these: a session each, UP or DOWN.
+                bucket = self._new(event.host, 2, peer)
+            return bucket
+        return None
+
+    def _ikev2(self, event: Event) -> _Bucket | None:
+        host = event.host
+        session_id = getattr(event, "session_id", None)
+        spi = (
+            getattr(event, "initiator_spi", None)
+            if isinstance(event, Ikev2Packet | Ikev2State | Ikev2Delete)
+            else None
+        )
+        peer = event.remote.address if isinstance(event, Ikev2Packet) and event.remote else None
+        bucket = self._keys.get((host, ("spi", spi))) if spi else None
+        by_sid = self._keys.get((host, ("sid", session_id))) if session_id is not None else None
+        if bucket is None:
+            bucket = by_sid
+        elif by_sid is not None and by_sid is not bucket and by_sid.peer in (None, bucket.peer):
+            self._merge(by_sid, into=bucket)
+        if bucket is None and peer is not None and isinstance(event, Ikev2Packet):
+            known = self._by_peer(host, peer, 2)
+            if known is not None and (
+                known.invalid_ke or (known.version is None and not known.ended)
+            ):
+                bucket = known  # the retry after INVALID_KE_PAYLOAD, or adopting an sa_request
+        if bucket is None and spi is None and session_id is None:
+            bucket = self._last_v2.get(host)
+        if bucket is None:
+            if not isinstance(event, Ikev2Packet | Ikev2State) and session_id is None:
+                return None
+            bucket = self._new(host, 2, peer)
+        bucket.version = 2
+        if peer is not None and bucket.peer is None:
+            bucket.peer = peer
+            self._keys[(host, ("peer", peer))] = bucket
+        if spi:
+            self._keys[(host, ("spi", spi))] = bucket
+        if session_id is not None:
+            self._keys[(host, ("sid", session_id))] = bucket
+        if isinstance(event, Ikev2Packet):
+            notifies = {p.notify for p in event.payloads or []}
+            if "INVALID_KE_PAYLOAD" in notifies:
+                bucket.invalid_ke = True
+            elif event.exchange == "IKE_SA_INIT" and event.response:
+                bucket.invalid_ke = False
+        self._last_v2[host] = bucket
+        return bucket
+
+    def _ikev1(self, event: Event) -> _Bucket | None:
+        host = event.host
+        conn_id = getattr(event, "conn_id", None)
+        peer: str | None = None
+        starts = False
+        if isinstance(event, Ikev1Packet):
+            peer = event.remote.address
+            starts = event.step in ("MM1", "AM1") and not event.retransmission
+        elif isinstance(event, Ikev1Status) and event.status == "peer_created" and event.peer:
+            peer, starts = event.peer, True
+        if peer is not None:
+            bucket = self._by_peer(host, peer, 1)
+            if (
+                bucket is not None
+                and starts
+                and bucket.started_phase1
+                and (bucket.ended or _past_first_message(bucket))
+            ):
+                bucket = None
+            if bucket is None:
+                bucket = self._new(host, 1, peer)
+            bucket.version = 1
+            bucket.started_phase1 = bucket.started_phase1 or starts
+        else:
+            bucket = self._keys.get((host, ("conn", conn_id))) if conn_id else None
+            bucket = bucket or self._last_v1.get(host)
+            if bucket is None:
+                return None
+        if conn_id and isinstance(event, Ikev1Packet):
+            self._keys[(host, ("conn", conn_id))] = bucket
+        self._last_v1[host] = bucket
+        return bucket
+
+    def _ipsec(self, event: Event) -> _Bucket | None:
+        host = event.host
+        if isinstance(event, IpsecSaRequest | IpsecValidateProposal | IpsecInitializeSa):
+            peer = event.remote.address if event.remote else None
+        elif isinstance(event, IpsecCreateSa | IpsecDeleteSa):
+            peer = event.remote.address if event.remote else event.sa_destination
+        elif isinstance(event, IpsecProposalRejected | IpsecProxyMatch | IpsecMessage):
+            return self._last_ipsec.get(host)
+        else:
+            return None
+        if peer is None:
+            return None
+        bucket = self._by_peer(host, peer, None)
+        if bucket is None:
+            if not isinstance(event, IpsecSaRequest):
+                return None
+            bucket = self._new(host, None, peer)
+        self._last_ipsec[host] = bucket
+        return bucket
+
+
+def _ends(event: Event) -> bool:
+    """Whether a record means the negotiation is over (emission may follow)."""
+    if isinstance(event, Ikev2Delete):
+        return event.sa_type == "ike"
+    if isinstance(event, Ikev2Error):
+        return event.message.startswith(_IKEV2_ENDINGS)
+    if event.kind == "ikev1_state":
+        return getattr(event, "new_state", None) in _IKEV1_ENDINGS
+    return False
+
+
+def _past_first_message(bucket: _Bucket) -> bool:
+    return any(
+        isinstance(e, Ikev1Packet) and e.step not in (None, "MM1", "AM1") for e in bucket.events
+    )
+
+
+def correlate(events: Iterable[Event], *, idle_seconds: float | None = None) -> list[Session]:
+    """All sessions of a log, in the order they began (holds every open session until the
+    end; use :class:`Correlator` to stream).  A session's ``id`` is its first line."""
+    correlator = Correlator(idle_seconds=idle_seconds, linger=None if idle_seconds is None else 200)
+    return sorted(correlator.run(events), key=lambda session: session.id)

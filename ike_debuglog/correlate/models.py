@@ -1,0 +1,104 @@
+"""Session models: one IKE SA negotiation, its messages, exchanges, child SAs and findings.
+
+Field names are a public contract, documented in docs/sessions.md.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from ..events.base import Frozen, Proxy
+
+Outcome = Literal["established", "failed", "incomplete"]
+Party = Literal["local", "peer"]
+Version = Literal[1, 2]
+SessionRole = Literal["initiator", "responder"]
+
+
+class SessionMessage(Frozen):
+    """One IKE message of the session as the ladder draws it."""
+
+    line: int
+    timestamp: datetime | None = None
+    timestamp_raw: str | None = None
+    direction: Literal["sent", "received"]
+    label: str
+    exchange: str | None = None
+    response: bool | None = None
+    message_id: int | None = None
+    payloads: list[str] = Field(default_factory=list)
+    retransmission: bool = False
+
+
+class Exchange(Frozen):
+    """A request and its response (IKEv2), or the messages of one IKEv1 mode or node."""
+
+    name: str
+    message_id: int | None = None
+    initiated_by: Party | None = None
+    request_lines: list[int] = Field(default_factory=list)
+    response_line: int | None = None
+    retransmissions: int = 0
+    notifies: list[str] = Field(default_factory=list)
+    complete: bool = False
+
+
+class ChildSa(Frozen):
+    """An IPsec SA pair the session negotiated: selectors, transforms, SPIs."""
+
+    local_proxy: Proxy | None = None
+    remote_proxy: Proxy | None = None
+    transforms: list[str] = Field(default_factory=list)
+    spis: list[str] = Field(default_factory=list)
+    established: bool = False
+    lines: list[int] = Field(default_factory=list)
+
+
+class Finding(Frozen):
+    """Why a session failed (or what went wrong on the way), with the lines it rests on."""
+
+    reason: str
+    summary: str
+    exchange: str | None = None
+    evidence: list[int]
+    hint: str
+    recovered: bool = False
+
+
+class Session(Frozen):
+    """One IKE SA negotiation with one peer, as the log tells it."""
+
+    kind: Literal["session"] = "session"
+    #: The session's first line: unique in a log, stable across batch and streaming.
+    id: int
+    host: str | None = None
+    ike_version: Version | None = None
+    peer: str | None = None
+    peer_port: int | None = None
+    local: str | None = None
+    local_port: int | None = None
+    role: SessionRole | None = None
+    initiator_spi: str | None = None
+    responder_spi: str | None = None
+    session_ids: list[int] = Field(default_factory=list)
+    conn_ids: list[int] = Field(default_factory=list)
+    first_line: int
+    last_line: int
+    started: datetime | None = None
+    ended: datetime | None = None
+    duration_seconds: float | None = None
+    packets_sent: int = 0
+    packets_received: int = 0
+    retransmissions: int = 0
+    outcome: Outcome
+    reason: str | None = None
+    batfish_status: str | None = None
+    closed_by: Party | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    exchanges: list[Exchange] = Field(default_factory=list)
+    messages: list[SessionMessage] = Field(default_factory=list)
+    child_sas: list[ChildSa] = Field(default_factory=list)
+    lines: list[int] = Field(default_factory=list)
