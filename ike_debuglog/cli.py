@@ -156,7 +156,8 @@ def _diagnose(args: argparse.Namespace) -> int:
     summary = ", ".join(
         f"{counts[o]} {o}" for o in ("established", "failed", "incomplete") if counts[o]
     )
-    report.append(f"{len(sessions)} sessions" + (f": {summary}" if summary else ""))
+    noun = "session" if len(sessions) == 1 else "sessions"
+    report.append(f"{len(sessions)} {noun}" + (f": {summary}" if summary else ""))
     sys.stdout.write("\n".join(report) + "\n")
     return EXIT_FAILED if troubled else EXIT_OK
 

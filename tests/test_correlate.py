@@ -27,7 +27,7 @@ DOC = (ROOT / "docs" / "sessions.md").read_text(encoding="utf-8")
 @pytest.mark.parametrize(
     ("log", "status", "shown"),
     [
-        (NATT, 0, "1 sessions: 1 established"),
+        (NATT, 0, "1 session: 1 established"),
         (EXAMPLE, 1, "FAILED: peer_not_responding (MISSING_END_POINT)"),
         (FIXTURES / "ipsec" / "pastebin-f67de1fb5-ios-isakmp-initiator-80col-wrap-joined.log", 1,
          "INCOMPLETE: the log ends during the negotiation (last: MM1)"),

@@ -540,7 +540,14 @@ def _ikev1_findings(draft: _Draft, events: Sequence[Event]) -> None:
                     exchange="main_mode",
                 )
             )
-        missing = _status_lines(events, "psk_not_found", "no_cert_or_psk", "main_mode_refused")
+        missing = _status_lines(
+            events,
+            "psk_not_found",
+            "no_cert_or_psk",
+            "main_mode_refused",
+            "sa_request_failed",
+            "kmi_error",
+        )
         if missing:
             draft.findings.append(
                 _finding("psk_not_configured", "no pre-shared key for this peer", missing)

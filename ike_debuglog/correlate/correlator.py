@@ -281,7 +281,17 @@ class Correlator:
         elif isinstance(event, IpsecCreateSa | IpsecDeleteSa):
             peer = event.remote.address if event.remote else event.sa_destination
         elif isinstance(event, IpsecProposalRejected | IpsecProxyMatch | IpsecMessage):
-            return self._last_ipsec.get(host)
+            # No address: the session the key engine or IKE last worked on, on this host.
+            recent = [
+                bucket
+                for bucket in (
+                    self._last_ipsec.get(host),
+                    self._last_v1.get(host),
+                    self._last_v2.get(host),
+                )
+                if bucket is not None
+            ]
+            return max(recent, key=lambda bucket: bucket.last_index, default=None)
         else:
             return None
         if peer is None:

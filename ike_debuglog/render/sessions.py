@@ -8,6 +8,9 @@ from rich.table import Table
 
 from ..correlate import Session
 
+#: Evidence lines a report prints per finding (all of them are in the JSON).
+_EVIDENCE_SHOWN = 8
+
 
 def _duration(session: Session) -> str:
     if session.duration_seconds is None:
@@ -73,7 +76,13 @@ def diagnosis(session: Session, line_text: Callable[[int], str | None]) -> list[
             label = f"  also: {finding.reason}"
         lines.append(label)
         lines.append(f"    {finding.summary}")
-        for number in finding.evidence:
+        shown = finding.evidence
+        if len(shown) > _EVIDENCE_SHOWN:  # the first lines and the last: how it began, ended
+            shown = [*shown[: _EVIDENCE_SHOWN - 2], *shown[-2:]]
+        for number in shown:
+            if len(finding.evidence) > len(shown) and number == shown[-2]:
+                skipped = len(finding.evidence) - len(shown)
+                lines.append(f"    {'...':>6}  ({skipped} more lines of evidence)")
             text = line_text(number)
             lines.append(f"    {number:>6}: {text}" if text is not None else f"    {number:>6}")
         lines.append(f"    hint: {finding.hint}")
