@@ -112,6 +112,8 @@ class _Session:
     phase1_step: Step | None = None
     last_sent: Step | None = None
     last_received: Step | None = None
+    last_sent_node: int | None = None
+    last_received_node: int | None = None
     rejected: bool = False
     retransmit: bool = False
     current_node: int | None = None
@@ -225,6 +227,7 @@ class Ikev1Steps:
             if event.status == "duplicate_packet" and pending is not None:
                 # The peer sent its last message again: same step as before.
                 pending.retransmission = True
+                pending.node = session.last_received_node
                 self._settle(pending, session.last_received or self._phase1(pending))
             elif event.status in _REJECTIONS:
                 session.rejected = True
@@ -326,12 +329,14 @@ class Ikev1Steps:
         if session.retransmit and session.last_sent is not None:
             session.retransmit = False
             pending.retransmission = True
+            pending.node = session.last_sent_node
             self._settle(pending, session.last_sent)
             return
         session.retransmit = False
         step: Step | None
         if session.rejected:
             session.rejected = False
+            pending.node = session.current_node if packet.state == "QM_IDLE" else None
             step = "INFO"
         elif (packet.state or "").startswith("QM"):
             if (
@@ -343,6 +348,7 @@ class Ikev1Steps:
             elif session.current_node is None:
                 step = None
             else:
+                pending.node = session.current_node
                 step = self._phase2(session.nodes[session.current_node])
         else:
             step = self._phase1(pending)
@@ -358,13 +364,21 @@ class Ikev1Steps:
             session.phase1_step = step
         if step is not None:
             if packet.direction == "sent":
-                session.last_sent = step
+                session.last_sent, session.last_sent_node = step, pending.node
             else:
-                session.last_received = step
+                session.last_received, session.last_received_node = step, pending.node
         if session.pending is pending:
             session.pending = None
+        # Phase 1 messages carry message id 0; a phase 2 message the node it belongs to.
+        message_id = packet.message_id
+        if message_id is None and step is not None:
+            message_id = 0 if step[0] in "MA" else pending.node
         pending.done = packet.model_copy(
-            update={"step": step, "retransmission": pending.retransmission}
+            update={
+                "step": step,
+                "retransmission": pending.retransmission,
+                "message_id": message_id,
+            }
         )
 
 

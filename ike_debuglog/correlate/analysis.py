@@ -474,10 +474,19 @@ def _ikev1_packet(draft: _Draft, opened: list[_Open], packet: Ikev1Packet) -> No
         return
     name = _MODES[step[0]]
     sent = packet.direction == "sent"
-    current = opened[-1] if opened and opened[-1].name == name else None
-    starts = step in ("MM1", "AM1", "QM1", "INFO") and not packet.retransmission
-    if current is None or (starts and step in current.steps) or name == "informational":
-        current = _Open(name, None, "local" if sent else "peer")
+    mid = packet.message_id
+    if mid is not None and step[0] in "QI":
+        # Phase 2: the message id (node) pairs the messages of one exchange.
+        current = next(
+            (o for o in reversed(opened) if o.name == name and o.message_id == mid), None
+        )
+        starts = current is None
+    else:
+        current = opened[-1] if opened and opened[-1].name == name else None
+        starts = step in ("MM1", "AM1", "QM1", "INFO") and not packet.retransmission
+        starts = starts and (current is None or step in current.steps or name == "informational")
+    if current is None or starts:
+        current = _Open(name, mid, "local" if sent else "peer")
         opened.append(current)
     if packet.retransmission:
         current.retransmissions += 1

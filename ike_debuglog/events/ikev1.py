@@ -53,7 +53,8 @@ class Ikev1Packet(_Ikev1):
     from A dport P sport Q Global (R) QM_IDLE``.
 
     ``state`` is the coarse state as printed; ``step`` (``MM1``..``MM6``, ``AM1``..``AM3``,
-    ``QM1``..``QM3``, ``INFO``) is worked out from the records around the packet, see
+    ``QM1``..``QM3``, ``INFO``) and ``message_id`` (0 in phase 1, the node of a phase 2
+    message) are worked out from the records around the packet, see
     :mod:`ike_debuglog.steps`; ``retransmission`` marks a packet sent again.
     """
 
