@@ -59,6 +59,10 @@ _IKEV2_ENDINGS: Final = ("Initial exchange failed", "Auth exchange failed")
 
 Key = tuple[str | None, object]
 
+#: With more open sessions than this, eviction scans them every _SCAN_EVERY events only.
+_SCAN_ALWAYS: Final = 64
+_SCAN_EVERY: Final = 32
+
 
 @dataclass(slots=True)
 class _Bucket:
@@ -127,6 +131,8 @@ class Correlator:
     def _evict(self, now: datetime | None) -> Iterator[Session]:
         if self.linger is None and self.idle_seconds is None:
             return
+        if len(self._open) > _SCAN_ALWAYS and self._index % _SCAN_EVERY:
+            return  # many open sessions: look for ended ones every few events, not each one
         done = []
         for bucket in self._open.values():
             quiet = self._index - bucket.last_index
