@@ -11,13 +11,19 @@ from conftest import FIXTURES
 ROOT = Path(__file__).parent.parent
 
 
-def test_failed_notifies_example() -> None:
-    log = FIXTURES / "ikev2" / "composed-responder-invalid-ke-then-ts-unacceptable.log"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "failed_notifies.py"), str(log)],
+def _run(script: str, log: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "examples" / script), str(log)],
         capture_output=True,
         text=True,
         check=False,
+    )
+
+
+def test_failed_notifies_example() -> None:
+    result = _run(
+        "failed_notifies.py",
+        FIXTURES / "ikev2" / "composed-responder-invalid-ke-then-ts-unacceptable.log",
     )
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
@@ -30,13 +36,10 @@ def test_failed_notifies_example() -> None:
 
 
 def test_ikev1_steps_example() -> None:
-    log = FIXTURES / "ikev1" / "composed-initiator-psk-mismatch-mm5-retransmits.log"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "ikev1_steps.py"), str(log)],
-        capture_output=True,
-        text=True,
-        check=True,
+    result = _run(
+        "ikev1_steps.py", FIXTURES / "ikev1" / "composed-initiator-psk-mismatch-mm5-retransmits.log"
     )
+    assert result.returncode == 0
     assert result.stdout.splitlines() == [
         "203.0.113.20: MM1 sent, MM2 received, MM3 sent, MM4 received, MM5 sent,"
         " MM4 received again, MM5 sent again x5"
