@@ -32,3 +32,23 @@ def test_package_ships_py_typed_and_grammars() -> None:
     root = resources.files("ike_debuglog")
     assert root.joinpath("py.typed").is_file()
     assert resources.files("ike_debuglog.grammars").joinpath("ikev2.py").is_file()
+
+
+def test_every_subpackage_is_in_the_wheel() -> None:
+    # setuptools lists packages by hand here: a new folder left out installs broken.
+    import os
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    listed = set(
+        tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(Path(folder).relative_to(root).parts)
+        for folder, _, files in os.walk(
+            root / "ike_debuglog", followlinks=True
+        )  # grammars/ is a link
+        if "__init__.py" in files
+    }
+    assert found == listed
