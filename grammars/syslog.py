@@ -20,20 +20,21 @@ KEY_VALUE = pp.Regex(
 )
 
 
-def _add_fields(tokens: pp.ParseResults) -> None:
-    tokens["fields"] = {
+def key_values(message: str) -> dict[str, str]:
+    """The ``key=value`` pairs of a message's text, keys lower-cased with ``_`` for spaces."""
+    return {
         # A full stop after the value ends the sentence: `Map Tag = CSM_outsite_map.`
         match["key"].replace(" ", "_").lower(): match["value"].removesuffix(".") or match["value"]
-        for match in KEY_VALUE.re.finditer(tokens["message"])
+        for match in KEY_VALUE.re.finditer(message)
     }
 
 
 #: ``%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for ...``;
-#: ``fields`` holds the message's ``key=value`` pairs.
+#: :func:`key_values` reads the message's ``key=value`` pairs.
 MESSAGE = pp.Regex(
     r"%(?P<facility>[A-Z][A-Z0-9_]*)(?:-(?P<subfacility>[a-z]+))?-(?P<severity>[0-7])"
     r"-(?P<mnemonic>[A-Za-z0-9_]+)\s*:\s*(?P<message>.*)"
-).add_parse_action(_add_fields)
+)
 
 #: ``Crypto tunnel v2 is UP.  Peer 10.0.0.2:500  Id: 10.0.0.2`` (IKEV2_SESSION_STATUS).
 IKEV2_SESSION_STATUS = pp.Regex(

@@ -8,6 +8,7 @@ event with the same span, so every input line is accounted for.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from os import PathLike
 from pathlib import Path
@@ -42,7 +43,7 @@ from .events import (
     SyslogMessage,
     Unrecognized,
 )
-from .events.base import get
+from .events.base import Parsed, get
 from .events.ikev1 import (
     Ikev1Attribute,
     Ikev1Delete,
@@ -68,7 +69,7 @@ from .grammars import ipsec as ipsec_grammar
 from .grammars import syslog as syslog_grammar
 from .steps import Ikev1Steps
 
-_Builder = Callable[[pp.ParseResults, Message], Event]
+_Builder = Callable[[Parsed, Message], Event]
 
 #: IKEv2 bodies with their own model, in the order they are tried: (literal, grammar, model).
 _IKEV2_TABLE: tuple[tuple[str, pp.ParserElement, _Builder], ...] = (
@@ -85,7 +86,7 @@ _IKEV2_TABLE: tuple[tuple[str, pp.ParserElement, _Builder], ...] = (
 )
 
 
-_StepBuilder = Callable[[str, pp.ParseResults, Message], Event]
+_StepBuilder = Callable[[str, Parsed, Message], Event]
 
 #: Internal records named by a table row: policy lookups first, then progress and failures.
 _STEP_TABLES: tuple[tuple[tuple[ikev2_internal.Step, ...], _StepBuilder], ...] = (
@@ -94,11 +95,85 @@ _STEP_TABLES: tuple[tuple[tuple[ikev2_internal.Step, ...], _StepBuilder], ...] =
 )
 
 
-def _try(grammar: pp.ParserElement, text: str) -> pp.ParseResults | None:
+_Matcher = Callable[[str], dict[str, Any] | None]
+_WHITESPACE = frozenset(" \t\n\r")
+
+
+def _regex_steps(grammar: pp.ParserElement) -> list[tuple[list[re.Pattern[str]], bool]] | None:
+    """The grammar as a sequence of regex alternatives, when that is all it is (no parse
+    actions, results names, repetition or optional parts); else None."""
+    elements: list[pp.ParserElement] = []
+
+    def flatten(element: pp.ParserElement) -> None:
+        if isinstance(element, pp.And):
+            for part in element.exprs:
+                flatten(part)
+        else:
+            elements.append(element)
+
+    flatten(grammar)
+    steps: list[tuple[list[re.Pattern[str]], bool]] = []
+    for outer in elements:
+        keep = not isinstance(outer, pp.Suppress)
+        element = outer.expr if isinstance(outer, pp.Suppress) else outer
+        alternatives = list(element.exprs) if isinstance(element, pp.MatchFirst) else [element]
+        for part in (element, *alternatives):
+            plain = not part.parseAction and not part.resultsName and part.skipWhitespace
+            if not plain or set(part.whiteChars) != _WHITESPACE:
+                return None
+        if not all(isinstance(part, pp.Regex) for part in alternatives):
+            return None
+        steps.append(([part.re for part in alternatives], keep))  # type: ignore[attr-defined]
+    return steps
+
+
+def _matcher(steps: list[tuple[list[re.Pattern[str]], bool]]) -> _Matcher:
+    """Run a sequence of regexes as pyparsing would: blanks skipped before each element, tabs
+    expanded, every named group of a kept element set (None when it did not take part)."""
+
+    def match(text: str) -> dict[str, Any] | None:
+        if "\t" in text:
+            text = text.expandtabs()
+        position, size, found = 0, len(text), {}
+        for alternatives, keep in steps:
+            while position < size and text[position] in " \t\n\r":
+                position += 1
+            for pattern in alternatives:
+                hit = pattern.match(text, position)
+                if hit is not None:
+                    break
+            else:
+                return None
+            if keep:
+                found.update(hit.groupdict())
+            position = hit.end()
+        return found
+
+    return match
+
+
+_MATCHERS: dict[int, _Matcher | None] = {}
+
+
+def _try(grammar: pp.ParserElement, text: str) -> Parsed | None:
+    """The grammar's results for ``text``, or None.  Grammars made only of regexes run as
+    compiled regexes (about ten times faster than pyparsing's machinery for the same
+    result); the grammar objects stay the single definition of every record."""
+    key = id(grammar)
+    if key not in _MATCHERS:
+        steps = _regex_steps(grammar)
+        _MATCHERS[key] = None if steps is None else _matcher(steps)
+    fast = _MATCHERS[key]
+    if fast is not None:
+        return fast(text)
     try:
         return grammar.parse_string(text)
     except pp.ParseBaseException:
         return None
+
+
+def _items(result: Parsed) -> Iterable[tuple[str, Any]]:
+    return result.items() if isinstance(result, dict) else result.as_dict().items()
 
 
 def _ikev2_event(message: Message, text: str) -> Event | None:
@@ -121,8 +196,8 @@ def _ikev2_event(message: Message, text: str) -> Event | None:
     return None
 
 
-_Ikev1Builder = Callable[[dict[str, Any], pp.ParseResults, Message], Event]
-_Ikev1RowBuilder = Callable[[str, dict[str, Any], pp.ParseResults, Message], Event]
+_Ikev1Builder = Callable[[dict[str, Any], Parsed, Message], Event]
+_Ikev1RowBuilder = Callable[[str, dict[str, Any], Parsed, Message], Event]
 _PREFIX_RE = ikev1_grammar.PREFIX.re
 
 
@@ -250,14 +325,14 @@ def _syslog_event(message: Message, text: str) -> Event | None:
     if result is None:
         return None
     body = str(get(result, "message"))
-    fields = dict(get(result, "fields", {}))
+    fields = syslog_grammar.key_values(body)
     special = _SYSLOG_DETAILS.get(str(get(result, "mnemonic")))
     if special is None and get(result, "facility") == "CRYPTO" and "peer" not in fields:
         special = syslog_grammar.PEER_FROM
     if special is not None:
         detail = _try(special, body)
         if detail is not None:
-            fields.update({k: str(v) for k, v in detail.as_dict().items() if v is not None})
+            fields.update({k: str(v) for k, v in _items(detail) if v is not None})
     return SyslogMessage.from_parsed(result, message, fields)
 
 

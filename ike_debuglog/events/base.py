@@ -16,6 +16,10 @@ from pydantic import BaseModel, ConfigDict
 from .. import registry
 from ..framing import Message
 
+#: What a grammar found: pyparsing's results, or the same names in a dict when the parser
+#: ran a regex-only grammar as compiled regexes.
+Parsed = pp.ParseResults | dict[str, Any]
+
 
 class Frozen(BaseModel):
     """Immutable values that reject unknown fields: events and the values inside them."""
@@ -82,8 +86,10 @@ class EventBase(Frozen):
         return cast(Self, event)
 
 
-def get(result: pp.ParseResults, name: str, default: Any = None) -> Any:
+def get(result: Parsed, name: str, default: Any = None) -> Any:
     """A named result of a grammar, or ``default`` (pyparsing's own ``get`` is untyped)."""
+    if isinstance(result, dict):
+        return result.get(name, default)
     return result.get(name, default)  # type: ignore[no-untyped-call]
 
 
@@ -104,14 +110,14 @@ def as_spi32(value: Any) -> str | None:
     return None if value in (None, "") else str(value).upper().rjust(8, "0")
 
 
-def endpoint_from(result: pp.ParseResults, name: str) -> Endpoint | None:
+def endpoint_from(result: Parsed, name: str) -> Endpoint | None:
     address = get(result, name)
     if not address:
         return None
     return Endpoint.model_construct(address=address, port=as_int(get(result, f"{name}_port")))
 
 
-def proxy_from(result: pp.ParseResults, name: str) -> Proxy | None:
+def proxy_from(result: Parsed, name: str) -> Proxy | None:
     network = get(result, f"{name}_network")
     if not network:
         return None

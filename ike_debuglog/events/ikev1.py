@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import pyparsing as pp
-
 from ..framing import Message
 from ..grammars.ikev1 import ASA_PAYLOAD
 from .base import (
@@ -15,6 +13,7 @@ from .base import (
     Endpoint,
     EventBase,
     Frozen,
+    Parsed,
     Role,
     as_int,
     as_spi32,
@@ -72,9 +71,7 @@ class Ikev1Packet(_Ikev1):
     length: int | None = None
 
     @classmethod
-    def from_parsed(
-        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
-    ) -> Ikev1Packet:
+    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1Packet:
         return cls.build(
             message,
             **cls.context(prefix),
@@ -89,9 +86,7 @@ class Ikev1Packet(_Ikev1):
         )
 
     @classmethod
-    def from_asa(
-        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
-    ) -> Ikev1Packet:
+    def from_asa(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1Packet:
         """An ASA ``IKE_DECODE SENDING|RECEIVED Message`` line: no state, no ports, but the
         message id (hex), the payload list and the length."""
         names = [name for name, code in ASA_PAYLOAD.findall(str(get(result, "payload_list")))]
@@ -114,9 +109,7 @@ class Ikev1State(_Ikev1):
     new_state: str
 
     @classmethod
-    def from_parsed(
-        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
-    ) -> Ikev1State:
+    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1State:
         return cls.build(
             message,
             **cls.context(prefix),
@@ -135,9 +128,7 @@ class Ikev1Input(_Ikev1):
     input: str
 
     @classmethod
-    def from_parsed(
-        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
-    ) -> Ikev1Input:
+    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1Input:
         return cls.build(
             message,
             **cls.context(prefix),
@@ -158,9 +149,7 @@ class Ikev1Payload(_Ikev1):
     address: str | None = None
 
     @classmethod
-    def from_parsed(
-        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
-    ) -> Ikev1Payload:
+    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1Payload:
         return cls.build(
             message,
             **cls.context(prefix),
@@ -183,9 +172,7 @@ class Ikev1Notify(_Ikev1):
     message_id: int | None = None
 
     @classmethod
-    def from_parsed(
-        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
-    ) -> Ikev1Notify:
+    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1Notify:
         return cls.build(
             message,
             **cls.context(prefix),
@@ -210,9 +197,7 @@ class Ikev1Identity(_Ikev1):
     next_payload: int | None = None
 
     @classmethod
-    def from_parsed(
-        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
-    ) -> Ikev1Identity:
+    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1Identity:
         fields: dict[str, str] = dict(get(result, "fields", {}))
         identity = next((value for key, value in fields.items() if key not in _ID_NUMBERS), None)
         return cls.build(
@@ -247,7 +232,7 @@ class Ikev1Transform(_Ikev1):
 
     @classmethod
     def from_parsed(
-        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+        cls, prefix: dict[str, Any], result: Parsed, message: Message
     ) -> Ikev1Transform:
         priority = as_int(get(result, "priority"))
         return cls.build(
@@ -273,7 +258,7 @@ class Ikev1Attribute(_Ikev1):
 
     @classmethod
     def from_row(
-        cls, name: str, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+        cls, name: str, prefix: dict[str, Any], result: Parsed, message: Message
     ) -> Ikev1Attribute:
         vpi = get(result, "vpi")
         number = as_int(get(result, "number"))
@@ -303,7 +288,7 @@ class Ikev1Retransmit(_Ikev1):
 
     @classmethod
     def from_parsed(
-        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+        cls, prefix: dict[str, Any], result: Parsed, message: Message
     ) -> Ikev1Retransmit:
         return cls.build(
             message,
@@ -333,7 +318,7 @@ class Ikev1Delete(_Ikev1):
 
     @classmethod
     def from_row(
-        cls, name: str, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+        cls, name: str, prefix: dict[str, Any], result: Parsed, message: Message
     ) -> Ikev1Delete:
         error = get(result, "error")
         return cls.build(
@@ -374,9 +359,7 @@ class Ikev1IpsecSas(_Ikev1):
     sas: list[Ikev1IpsecSa]
 
     @classmethod
-    def from_parsed(
-        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
-    ) -> Ikev1IpsecSas:
+    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1IpsecSas:
         sas = []
         for block in get(result, "sas", []):
             spi = block["spi_hex"]
@@ -432,7 +415,7 @@ class Ikev1Status(_Ikev1):
 
     @classmethod
     def from_row(
-        cls, name: str, prefix: dict[str, Any], result: pp.ParseResults, message: Message
+        cls, name: str, prefix: dict[str, Any], result: Parsed, message: Message
     ) -> Ikev1Status:
         peer = as_str(get(result, "peer"))
         if peer is not None and " " in peer:
@@ -468,7 +451,5 @@ class Ikev1Message(_Ikev1):
     message: str
 
     @classmethod
-    def from_parsed(
-        cls, prefix: dict[str, Any], result: pp.ParseResults, message: Message
-    ) -> Ikev1Message:
+    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1Message:
         return cls.build(message, **cls.context(prefix), message=str(get(result, "message")))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import pyparsing as pp
-
 from ..framing import Message
 from .base import (
     Direction,
     Endpoint,
     EventBase,
+    Parsed,
     Payload,
     Role,
     as_int,
@@ -31,7 +30,7 @@ class _Ikev2(EventBase):
     sa_id: int | None = None
 
     @classmethod
-    def context(cls, result: pp.ParseResults) -> dict[str, Any]:
+    def context(cls, result: Parsed) -> dict[str, Any]:
         """The session/SA ids of a record prefix (ASA prints a handle in their place)."""
         return {
             "session_id": as_int(get(result, "session_id")),
@@ -57,7 +56,7 @@ class Ikev2Packet(_Ikev2):
     truncated: bool = False
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> Ikev2Packet:
+    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2Packet:
         direction: Direction = "sent" if get(result, "direction") == "Sending" else "received"
         if get(result, "first_word"):
             # "[To remote/From local]" when sending, "[From remote/To local]" when receiving.
@@ -98,7 +97,7 @@ class Ikev2Payloads(_Ikev2):
     payloads: list[Payload]
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> Ikev2Payloads:
+    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2Payloads:
         return cls.build(
             message,
             **cls.context(result),
@@ -120,7 +119,7 @@ class Ikev2State(_Ikev2):
     event: str
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> Ikev2State:
+    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2State:
         raw_id = str(get(result, "message_id"))
         # ASA prints the message id as 8 hex digits (00000001), IOS in decimal.
         message_id = int(raw_id, 16) if len(raw_id) == 8 and raw_id.startswith("0") else int(raw_id)
@@ -142,7 +141,7 @@ class Ikev2Retransmit(_Ikev2):
     kind: Literal["ikev2_retransmit"] = "ikev2_retransmit"
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> Ikev2Retransmit:
+    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2Retransmit:
         return cls.build(message, **cls.context(result))
 
 
@@ -153,7 +152,7 @@ class Ikev2Error(_Ikev2):
     message: str
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> Ikev2Error:
+    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2Error:
         return cls.build(message, **cls.context(result), message=str(get(result, "message", "")))
 
 
@@ -167,7 +166,7 @@ class Ikev2SessionUp(_Ikev2):
     remote: Endpoint | None = None
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> Ikev2SessionUp:
+    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2SessionUp:
         return cls.build(
             message,
             **cls.context(result),
@@ -189,7 +188,7 @@ class Ikev2Delete(_Ikev2):
     responder_spi: str | None = None
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> Ikev2Delete:
+    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2Delete:
         spi = as_spi32(get(result, "spi"))
         return cls.build(
             message,
@@ -214,7 +213,7 @@ class Ikev2Proposal(_Ikev2):
     transforms: list[str]
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> Ikev2Proposal:
+    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2Proposal:
         return cls.build(
             message,
             **cls.context(result),
@@ -236,7 +235,7 @@ class Ikev2ConfigAttribute(_Ikev2):
     data: str | None = None
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> Ikev2ConfigAttribute:
+    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2ConfigAttribute:
         data = get(result, "data")
         tail = " ".join(message.lines[1:])
         if data is not None and tail and str(data).endswith(tail):
@@ -270,7 +269,7 @@ class Ikev2Policy(_Ikev2):
     detail: str | None = None
 
     @classmethod
-    def from_step(cls, step: str, result: pp.ParseResults, message: Message) -> Ikev2Policy:
+    def from_step(cls, step: str, result: Parsed, message: Message) -> Ikev2Policy:
         outcome = get(result, "outcome")
         return cls.build(
             message,
@@ -301,7 +300,7 @@ class Ikev2Status(_Ikev2):
     detail: str | None = None
 
     @classmethod
-    def from_step(cls, step: str, result: pp.ParseResults, message: Message) -> Ikev2Status:
+    def from_step(cls, step: str, result: Parsed, message: Message) -> Ikev2Status:
         return cls.build(
             message,
             **cls.context(result),

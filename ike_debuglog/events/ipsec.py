@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal, Self
 
-import pyparsing as pp
-
 from ..framing import Message
 from .base import (
     Endpoint,
     EventBase,
+    Parsed,
     Proxy,
     as_int,
     as_spi32,
@@ -31,7 +30,7 @@ class _Identity(EventBase):
     remote_proxy: Proxy | None = None
 
     @staticmethod
-    def identity(result: pp.ParseResults) -> dict[str, Any]:
+    def identity(result: Parsed) -> dict[str, Any]:
         """The local/remote endpoints and proxies of a parsed block."""
         return {
             "local": endpoint_from(result, "local"),
@@ -41,7 +40,7 @@ class _Identity(EventBase):
         }
 
 
-def transforms_from(result: pp.ParseResults) -> list[str] | None:
+def transforms_from(result: Parsed) -> list[str] | None:
     """Transform names from the grammar's ``transforms`` list, None when none was printed."""
     names = get(result, "transforms")
     return None if names is None else [str(name) for name in names]
@@ -64,7 +63,7 @@ class _ProposalBlock(_Identity):
     proposal_part: int | None = None
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> Self:
+    def from_parsed(cls, result: Parsed, message: Message) -> Self:
         direction = get(result, "direction")
         return cls.build(
             message,
@@ -110,7 +109,7 @@ class IpsecRequestTimer(_Identity):
     count: int
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> IpsecRequestTimer:
+    def from_parsed(cls, result: Parsed, message: Message) -> IpsecRequestTimer:
         return cls.build(
             message,
             **cls.identity(result),
@@ -132,7 +131,7 @@ class _SaBlock(_Identity):
     lifetime_kb: int | None = None
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> Self:
+    def from_parsed(cls, result: Parsed, message: Message) -> Self:
         return cls.build(
             message,
             **cls.identity(result),
@@ -170,7 +169,7 @@ class IpsecProposalRejected(EventBase):
     transforms: list[str]
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> IpsecProposalRejected:
+    def from_parsed(cls, result: Parsed, message: Message) -> IpsecProposalRejected:
         return cls.build(message, transforms=transforms_from(result) or [])
 
 
@@ -185,7 +184,7 @@ class IpsecProxyMatch(EventBase):
     remote_port: int
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> IpsecProxyMatch:
+    def from_parsed(cls, result: Parsed, message: Message) -> IpsecProxyMatch:
         return cls.build(
             message,
             local_address=str(get(result, "local_address")),
@@ -204,7 +203,7 @@ class IpsecMessage(EventBase):
     message: str
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> IpsecMessage:
+    def from_parsed(cls, result: Parsed, message: Message) -> IpsecMessage:
         return cls.build(
             message, function=str(get(result, "function")), message=str(get(result, "message"))
         )

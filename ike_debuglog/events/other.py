@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pyparsing as pp
-
 from ..framing import Message
-from .base import EventBase, as_int, as_str, get
+from .base import EventBase, Parsed, as_int, as_str, get
 
 
 class SyslogMessage(EventBase):
@@ -22,9 +20,7 @@ class SyslogMessage(EventBase):
     fields: dict[str, str]
 
     @classmethod
-    def from_parsed(
-        cls, result: pp.ParseResults, message: Message, fields: dict[str, str]
-    ) -> SyslogMessage:
+    def from_parsed(cls, result: Parsed, message: Message, fields: dict[str, str]) -> SyslogMessage:
         return cls.build(
             message,
             facility=str(get(result, "facility")),
@@ -46,7 +42,7 @@ class LoggingHeader(EventBase):
     buffer_bytes: int | None = None
 
     @classmethod
-    def from_parsed(cls, result: pp.ParseResults, message: Message) -> LoggingHeader:
+    def from_parsed(cls, result: Parsed, message: Message) -> LoggingHeader:
         return cls.build(
             message,
             section=str(get(result, "section")),
