@@ -6,6 +6,9 @@ tokens; no process-wide pyparsing setting is touched.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pyparsing as pp
 
 #: ``address:port`` with the port after the last colon, so IPv6 works:
@@ -20,3 +23,12 @@ def endpoint_pattern(name: str) -> str:
 
 #: Rest of the message, possibly empty.
 REST = pp.Regex(r".*")
+
+
+def with_fields(element: pp.ParserElement, fill: Callable[[Any], None]) -> pp.ParserElement:
+    """Attach ``fill``, which adds named results computed from the element's own (a payload
+    list split into payloads, say): run as a parse action by pyparsing, and called with the
+    dict of named results when the parser runs a grammar as compiled regexes."""
+    element.add_parse_action(fill)
+    element.fill_fields = fill  # type: ignore[attr-defined]
+    return element

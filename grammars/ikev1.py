@@ -18,7 +18,7 @@ from typing import Final, NamedTuple
 
 import pyparsing as pp
 
-from .common import REST
+from .common import REST, with_fields
 
 #: ``ISAKMP-PAK: (1003):``, ``ISAKMP (0:2):``, ``ISAKMP:(0)::``, ``ISAKMP :``, ``ISAKMP:``.
 PREFIX = pp.Regex(
@@ -118,7 +118,7 @@ def _id_fields(tokens: pp.ParseResults) -> None:
 
 #: ``ID payload`` and its field lines (on IOS-XE some of them carry a prefix of their own:
 #: ``ISAKMP: (1003): address      : 100.64.1.2``).
-ID_PAYLOAD = pp.Regex(r"\s*ID payload\s*(?P<dump>.*)").add_parse_action(_id_fields)
+ID_PAYLOAD = with_fields(pp.Regex(r"\s*ID payload\s*(?P<dump>.*)"), _id_fields)
 
 #: ``Checking ISAKMP transform 1 against priority 10 policy``, ``Checking IPSec proposal 1``,
 #: ``transform 1, ESP_3DES``.
@@ -210,7 +210,7 @@ IPSEC_SA = pp.Regex(
 )
 
 #: ``Creating IPSec SAs`` and the SA blocks printed under it.
-IPSEC_SAS = pp.Regex(r"\s*Creating IPSec SAs\s*(?P<blocks>.*)").add_parse_action(_ipsec_sas)
+IPSEC_SAS = with_fields(pp.Regex(r"\s*Creating IPSec SAs\s*(?P<blocks>.*)"), _ipsec_sas)
 
 #: Progress and failure records worth an ``ikev1_status`` event, with the fields some carry.
 STATUS: Final = _rows(

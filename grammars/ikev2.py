@@ -11,10 +11,11 @@ in :mod:`.ikev2_internal`).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pyparsing as pp
 
-from .common import REST, endpoint_pattern
+from .common import REST, endpoint_pattern, with_fields
 
 #: ``IKEv2:(SESSION ID = 27621,SA ID = 1):`` and its variants; also ``IKEv2:%`` notices.
 DEBUG_PREFIX = pp.Regex(
@@ -76,13 +77,14 @@ def _payload_items(text: str) -> list[dict[str, str | None]]:
     return items
 
 
-def _as_payload_list(tokens: pp.ParseResults) -> list[object]:
+def _fill_payloads(tokens: Any) -> None:
     # ParseResults.List keeps the list one value under its results name.
-    return [pp.ParseResults.List(_payload_items(tokens[0]))]  # type: ignore[no-untyped-call]
+    items = _payload_items(tokens["payload_text"])
+    tokens["payloads"] = pp.ParseResults.List(items)  # type: ignore[no-untyped-call]
 
 
 #: The rest of a record read as a payload list (see :func:`_payload_items`).
-PAYLOAD_LIST = pp.Regex(r".*").set_parse_action(_as_payload_list)("payloads")
+PAYLOAD_LIST = with_fields(pp.Regex(r"(?P<payload_text>.*)"), _fill_payloads)
 
 PAYLOAD_CONTENTS = (
     pp.Suppress(pp.Regex(r".*?(?=Payload contents:)"))

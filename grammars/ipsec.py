@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pyparsing as pp
 
+from .common import with_fields
+
 #: A transform name inside a transform text: a number belongs to the name before it
 #: (``esp-aes 256 esp-sha-hmac`` is ``esp-aes 256`` and ``esp-sha-hmac``).
 TRANSFORM = pp.Regex(r"[A-Za-z][\w\-]*(?: \d+)?")
@@ -68,10 +70,13 @@ _PROPOSAL_FIELDS = (
 #: local_proxy= 0.0.0.0/0.0.0.0/256/0, remote_proxy= ..., protocol= ESP, transform=
 #: esp-aes 256 esp-sha-hmac  (Tunnel), lifedur= 28800s and 4294967295kb, spi= 0x0(0),
 #: conn_id= 0, keysize= 256, flags= 0x0`` (also the IOS 12 ``src=/dest=/src_proxy=`` form).
-PROPOSAL_BLOCK = pp.Regex(
+PROPOSAL_BLOCK = with_fields(
+    pp.Regex(
     r"IPSEC\((?P<function>sa_request|validate_proposal_request|initialize_sas)\):\s*,?\s*"
     r"(?:proposal part #(?P<proposal_part>\d+),?)?" + _PROPOSAL_FIELDS + r".*"
-).add_parse_action(_split_transforms)
+    ),
+    _split_transforms,
+)
 
 #: ``IPSEC:(SESSION ID = 27621) (key_engine) request timer fired: count = 1, (identity)
 #: local= 10.11.6.2:0, remote= 198.19.252.1:0, local_proxy= ..., remote_proxy= ...``
@@ -83,7 +88,8 @@ REQUEST_TIMER = pp.Regex(
 #: ``IPSEC(create_sa): sa created, (sa) sa_dest= 203.0.113.200, sa_proto= 50,
 #: sa_spi= 0x63A278D7(1671592151), sa_trans= esp-aes 256 esp-sha512-hmac , sa_conn_id= 2005
 #: sa_lifetime(k/sec)= (4608000/3600), (identity) local= ..., local_proxy= ...``
-SA_BLOCK = pp.Regex(
+SA_BLOCK = with_fields(
+    pp.Regex(
     r"IPSEC\((?P<function>create_sa|delete_sa)\):\s*(?P<action>sa created|deleting SA)?,?"
     + _field(r"\bsa_dest\s*=\s*(?P<sa_destination>[^\s,]+)")
     + _field(r"\bsa_prot(?:o)?\s*=\s*(?P<sa_protocol>\d+)")
@@ -93,14 +99,19 @@ SA_BLOCK = pp.Regex(
     + _field(r"\bsa_lifetime\(k/sec\)\s*=\s*\((?P<lifetime_kb>\d+)/(?P<lifetime_seconds>\d+)\)")
     + _IDENTITY
     + r".*"
-).add_parse_action(_split_transforms)
+    ),
+    _split_transforms,
+)
 
 #: ``IPSEC(ipsec_process_proposal): transform proposal not supported for identity:
 #: {esp-aes 256 esp-sha512-hmac }``
-PROPOSAL_REJECTED = pp.Regex(
+PROPOSAL_REJECTED = with_fields(
+    pp.Regex(
     r"IPSEC\(ipsec_process_proposal\):\s*transform proposal not supported for identity:\s*"
     r"\{\s*(?P<transform>[^}]*?)\s*\}"
-).add_parse_action(_split_transforms)
+    ),
+    _split_transforms,
+)
 
 #: ``Crypto mapdb : proxy_match src addr : 192.168.102.0 dst addr : 192.168.101.0
 #: protocol : 0 src port : 0 dst port : 0``

@@ -102,7 +102,7 @@ def _finding(
     exchange: str | None = None,
     recovered: bool = False,
 ) -> Finding:
-    return Finding.model_construct(
+    return Finding.construct_checked(
         reason=reason,
         summary=summary,
         evidence=sorted(set(evidence)),
@@ -121,7 +121,7 @@ def _message(
     retransmission: bool,
     response: bool | None = None,
 ) -> SessionMessage:
-    return SessionMessage.model_construct(
+    return SessionMessage.construct_checked(
         line=packet.line,
         timestamp=packet.timestamp,
         timestamp_raw=packet.timestamp_raw,
@@ -165,7 +165,7 @@ class _Open:
     steps: list[str] = field(default_factory=list)
 
     def freeze(self) -> Exchange:
-        return Exchange.model_construct(
+        return Exchange.construct_checked(
             name=self.name,
             message_id=self.message_id,
             initiated_by=self.initiated_by,
@@ -662,7 +662,7 @@ def _child_sas(events: Sequence[Event]) -> list[ChildSa]:
             continue
         child.lines.append(event.line)
     return [
-        ChildSa.model_construct(
+        ChildSa.construct_checked(
             local_proxy=c.local_proxy,
             remote_proxy=c.remote_proxy,
             transforms=c.transforms,
@@ -721,7 +721,7 @@ def build_session(events: Sequence[Event], version: Version | None, peer: str | 
         ),
         None,
     )
-    return Session.model_construct(
+    return Session.construct_checked(
         id=events[0].line,
         host=events[0].host,
         ike_version=version,

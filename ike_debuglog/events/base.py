@@ -1,14 +1,15 @@
 """What every event shares: its source span and time, and the value types it is made of.
 
-Events are built with ``model_construct``: the grammars already guarantee the shape of
-every value, so there is no second validation on the hot path.
+Events are built with :meth:`Frozen.construct_checked`: the grammars already guarantee the
+shape of every value, so there is no second validation on the hot path.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal, Self, cast
+from typing import Any, Literal, Self
 
 import pyparsing as pp
 from pydantic import BaseModel, ConfigDict
@@ -25,6 +26,42 @@ class Frozen(BaseModel):
     """Immutable values that reject unknown fields: events and the values inside them."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def construct_checked(cls, **values: Any) -> Self:
+        """An instance from values a grammar has already checked, without validating them
+        again: pydantic's ``model_construct`` minus its per-call field walk (this is the
+        hot path: about one call per input line)."""
+        defaults = _DEFAULTS.get(cls)
+        if defaults is None:
+            defaults = _DEFAULTS[cls] = _defaults_of(cls)
+        fixed, factories = defaults
+        state = {**fixed, **values}
+        for name, factory in factories:
+            if name not in values:
+                state[name] = factory()
+        instance = cls.__new__(cls)
+        _set = object.__setattr__
+        _set(instance, "__dict__", state)
+        _set(instance, "__pydantic_fields_set__", set(values))
+        _set(instance, "__pydantic_extra__", None)
+        _set(instance, "__pydantic_private__", None)
+        return instance
+
+
+_Defaults = tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]
+_DEFAULTS: dict[type, _Defaults] = {}
+
+
+def _defaults_of(model: type[BaseModel]) -> _Defaults:
+    fixed: dict[str, Any] = {}
+    factories: list[tuple[str, Callable[[], Any]]] = []
+    for name, info in model.model_fields.items():
+        if info.default_factory is not None:
+            factories.append((name, info.default_factory))  # type: ignore[arg-type]
+        elif not info.is_required():
+            fixed[name] = info.default
+    return fixed, factories
 
 
 class Endpoint(Frozen):
@@ -73,7 +110,7 @@ class EventBase(Frozen):
     @classmethod
     def build(cls, source: Message, /, **fields: Any) -> Self:
         """An event for the message ``source`` from values a grammar has already checked."""
-        event = cls.model_construct(
+        return cls.construct_checked(
             line=source.line,
             end_line=source.end_line,
             timestamp=source.timestamp,
@@ -83,7 +120,6 @@ class EventBase(Frozen):
             sequence=source.sequence,
             **fields,
         )
-        return cast(Self, event)
 
 
 def get(result: Parsed, name: str, default: Any = None) -> Any:
@@ -114,7 +150,7 @@ def endpoint_from(result: Parsed, name: str) -> Endpoint | None:
     address = get(result, name)
     if not address:
         return None
-    return Endpoint.model_construct(address=address, port=as_int(get(result, f"{name}_port")))
+    return Endpoint.construct_checked(address=address, port=as_int(get(result, f"{name}_port")))
 
 
 def proxy_from(result: Parsed, name: str) -> Proxy | None:
@@ -122,7 +158,7 @@ def proxy_from(result: Parsed, name: str) -> Proxy | None:
     if not network:
         return None
     mask = str(get(result, f"{name}_mask"))
-    return Proxy.model_construct(
+    return Proxy.construct_checked(
         network=network,
         mask=mask,
         prefix_length=_prefix_length(mask),
@@ -155,14 +191,14 @@ def payloads_from(items: pp.ParseResults | None) -> list[Payload] | None:
                 number = registry.notify_code(name)
             canonical = registry.notify_name(number) if number is not None else None
             payloads.append(
-                Payload.model_construct(
+                Payload.construct_checked(
                     raw=raw, type="Notify", code=41, notify=canonical or name, notify_code=number
                 )
             )
             continue
         row = registry.payload_type(raw)
         payloads.append(
-            Payload.model_construct(
+            Payload.construct_checked(
                 raw=raw, type=row.name if row else None, code=row.code if row else None
             )
         )

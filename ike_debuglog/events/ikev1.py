@@ -76,7 +76,7 @@ class Ikev1Packet(_Ikev1):
             message,
             **cls.context(prefix),
             direction="sent" if get(result, "direction") == "sending" else "received",
-            remote=Endpoint.model_construct(
+            remote=Endpoint.construct_checked(
                 address=str(get(result, "remote")), port=as_int(get(result, "remote_port"))
             ),
             local_port=as_int(get(result, "local_port")),
@@ -93,7 +93,7 @@ class Ikev1Packet(_Ikev1):
         return cls.build(
             message,
             direction="sent" if get(result, "direction") == "SENDING" else "received",
-            remote=Endpoint.model_construct(address=str(prefix.get("peer")), port=None),
+            remote=Endpoint.construct_checked(address=str(prefix.get("peer")), port=None),
             state=None,
             message_id=int(str(get(result, "asa_message_id")), 16),
             payload_names=[name for name in names if name != "NONE"],
@@ -366,7 +366,7 @@ class Ikev1IpsecSas(_Ikev1):
             if spi is None and block["spi_decimal"] is not None:
                 spi = f"{int(block['spi_decimal']):X}"
             sas.append(
-                Ikev1IpsecSa.model_construct(
+                Ikev1IpsecSa.construct_checked(
                     direction=block["direction"],
                     source=block["source"],
                     destination=block["destination"],
