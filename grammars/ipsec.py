@@ -72,8 +72,8 @@ _PROPOSAL_FIELDS = (
 #: conn_id= 0, keysize= 256, flags= 0x0`` (also the IOS 12 ``src=/dest=/src_proxy=`` form).
 PROPOSAL_BLOCK = with_fields(
     pp.Regex(
-    r"IPSEC\((?P<function>sa_request|validate_proposal_request|initialize_sas)\):\s*,?\s*"
-    r"(?:proposal part #(?P<proposal_part>\d+),?)?" + _PROPOSAL_FIELDS + r".*"
+        r"IPSEC\((?P<function>sa_request|validate_proposal_request|initialize_sas)\):\s*,?\s*"
+        r"(?:proposal part #(?P<proposal_part>\d+),?)?" + _PROPOSAL_FIELDS + r".*"
     ),
     _split_transforms,
 )
@@ -90,15 +90,15 @@ REQUEST_TIMER = pp.Regex(
 #: sa_lifetime(k/sec)= (4608000/3600), (identity) local= ..., local_proxy= ...``
 SA_BLOCK = with_fields(
     pp.Regex(
-    r"IPSEC\((?P<function>create_sa|delete_sa)\):\s*(?P<action>sa created|deleting SA)?,?"
-    + _field(r"\bsa_dest\s*=\s*(?P<sa_destination>[^\s,]+)")
-    + _field(r"\bsa_prot(?:o)?\s*=\s*(?P<sa_protocol>\d+)")
-    + _field(r"\bsa_spi\s*=\s*0x(?P<spi_hex>[0-9A-Fa-f]+)\((?P<spi>\d+)\)")
-    + _field(r"\bsa_trans\s*=\s*(?P<transform>[^,]*?)\s*,")
-    + _field(r"\bsa_conn_id\s*=\s*(?P<conn_id>\d+)")
-    + _field(r"\bsa_lifetime\(k/sec\)\s*=\s*\((?P<lifetime_kb>\d+)/(?P<lifetime_seconds>\d+)\)")
-    + _IDENTITY
-    + r".*"
+        r"IPSEC\((?P<function>create_sa|delete_sa)\):\s*(?P<action>sa created|deleting SA)?,?"
+        + _field(r"\bsa_dest\s*=\s*(?P<sa_destination>[^\s,]+)")
+        + _field(r"\bsa_prot(?:o)?\s*=\s*(?P<sa_protocol>\d+)")
+        + _field(r"\bsa_spi\s*=\s*0x(?P<spi_hex>[0-9A-Fa-f]+)\((?P<spi>\d+)\)")
+        + _field(r"\bsa_trans\s*=\s*(?P<transform>[^,]*?)\s*,")
+        + _field(r"\bsa_conn_id\s*=\s*(?P<conn_id>\d+)")
+        + _field(r"\bsa_lifetime\(k/sec\)\s*=\s*\((?P<lifetime_kb>\d+)/(?P<lifetime_seconds>\d+)\)")
+        + _IDENTITY
+        + r".*"
     ),
     _split_transforms,
 )
@@ -107,8 +107,8 @@ SA_BLOCK = with_fields(
 #: {esp-aes 256 esp-sha512-hmac }``
 PROPOSAL_REJECTED = with_fields(
     pp.Regex(
-    r"IPSEC\(ipsec_process_proposal\):\s*transform proposal not supported for identity:\s*"
-    r"\{\s*(?P<transform>[^}]*?)\s*\}"
+        r"IPSEC\(ipsec_process_proposal\):\s*transform proposal not supported for identity:\s*"
+        r"\{\s*(?P<transform>[^}]*?)\s*\}"
     ),
     _split_transforms,
 )

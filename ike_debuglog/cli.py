@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections import Counter
@@ -26,6 +27,7 @@ from .render.jsonl import to_json_line
 from .render.ladder import mermaid_ladder, text_ladder
 from .render.sessions import diagnosis, sessions_table
 from .render.table import events_table
+from .stream import follow_file, stream_pipe
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -44,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     events.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     events.add_argument(
         "--include-unrecognized", action="store_true", help="also print the lines no grammar knows"
+    )
+    events.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep reading as the file grows (like tail -f) and print events as they come",
     )
     _common(events)
     sessions = commands.add_parser(
@@ -75,7 +82,10 @@ def _common(command: argparse.ArgumentParser) -> None:
 
 def _read(path: str, year: int | None) -> Iterator[Event]:
     if path == "-":
-        return parse_lines(sys.stdin.buffer, year=year)
+        stdin = sys.stdin.buffer
+        if not stdin.isatty() and stat.S_ISFIFO(os.fstat(stdin.fileno()).st_mode):
+            return stream_pipe(stdin, year=year)  # live: events as lines arrive
+        return parse_lines(stdin, year=year)
     return parse_file(path, year=year)
 
 
@@ -90,7 +100,11 @@ def _events(args: argparse.Namespace) -> int:
     unrecognized_lines = 0
     shown: list[Event] = []
     out = sys.stdout
-    for event in _read(args.file, args.year):
+    live = args.follow or args.file == "-"
+    if args.follow and args.file == "-":
+        raise UsageError("--follow reads a file; standard input is already read as it comes")
+    source = follow_file(args.file, year=args.year) if args.follow else _read(args.file, args.year)
+    for event in source:
         if event.kind == "unrecognized":
             unrecognized_lines += event.end_line - event.line + 1
             if not args.include_unrecognized:
@@ -101,6 +115,8 @@ def _events(args: argparse.Namespace) -> int:
             shown.append(event)
         else:
             out.write(to_json_line(event) + "\n")
+            if live:
+                out.flush()
     if args.format == "table":
         Console(file=out, width=None if out.isatty() else 200).print(events_table(shown))
     out.flush()

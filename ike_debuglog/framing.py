@@ -265,29 +265,36 @@ def _decode(line: str | bytes) -> str:
     return line
 
 
-def frame_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Iterator[Message]:
-    """Group physical lines into messages, lazily.
+class Framer:
+    """Framing one line at a time: :meth:`feed` returns the message a line completes,
+    :meth:`flush` closes the one still open (end of input, or a live feed gone quiet).
 
-    ``year`` completes stamps that print none (the default is the current year).
-    Accepts text or bytes lines, with or without their line endings; undecodable bytes
-    are replaced, never dropped.
+    Line numbers count the lines fed, from 1.
     """
-    stamp_year = year if year is not None else datetime.now().year
-    current: _Builder | None = None
-    pending_blank: list[int] = []
-    for number, raw in enumerate(lines, start=1):
+
+    def __init__(self, *, year: int | None = None) -> None:
+        self.year = year if year is not None else datetime.now().year
+        self.number = 0
+        self._current: _Builder | None = None
+        self._blank: list[int] = []
+
+    def feed(self, raw: str | bytes) -> Message | None:
+        """Take the next physical line; returns the message it completes, if any."""
+        self.number += 1
+        number = self.number
         text = _decode(raw).rstrip("\r\n")
         if number == 1:
             text = text.lstrip("\ufeff")
+        current = self._current
         if not text.strip() or not text.strip(" \t>"):
             if current is None:
-                pending_blank.append(number)
+                self._blank.append(number)
             else:
                 current.last = number
-            continue
-        prefix = split_prefix(text, stamp_year)
+            return None
+        prefix = split_prefix(text, self.year)
         if not prefix.has_prefix and PROMPT_RE.match(prefix.body):
-            prefix = _unglue(prefix, stamp_year)
+            prefix = _unglue(prefix, self.year)
         body = prefix.body
         extra: list[str] = []
         if ESCAPED_NEWLINE in body:
@@ -296,19 +303,43 @@ def frame_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Ite
         if current is not None and _continues(prefix, body, current):
             current.lines.extend(line for line in (body, *extra) if line)
             current.last = number
-            continue
-        if current is not None:
-            yield current.build()
-        current = _Builder(number, prefix)
+            return None
+        done = current.build() if current is not None else None
+        current = self._current = _Builder(number, prefix)
         current.lines.extend(line for line in extra if line)
-        if pending_blank:
-            # Blank lines before the first message belong to it.
-            current.first = pending_blank[0]
-            pending_blank = []
-    if current is not None:
-        yield current.build()
-    elif pending_blank:
-        yield Message(pending_blank[0], pending_blank[-1], ())
+        if self._blank:
+            # Blank lines before a message belong to it.
+            current.first = self._blank[0]
+            self._blank = []
+        return done
+
+    def flush(self) -> Message | None:
+        """Close the message under construction (and blank lines no message has taken)."""
+        current, self._current = self._current, None
+        if current is not None:
+            return current.build()
+        if self._blank:
+            blank, self._blank = self._blank, []
+            return Message(blank[0], blank[-1], ())
+        return None
+
+
+def frame_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Iterator[Message]:
+    """Group physical lines into messages, lazily.
+
+    ``year`` completes stamps that print none (the default is the current year).
+    Accepts text or bytes lines, with or without their line endings; undecodable bytes
+    are replaced, never dropped.
+    """
+    framer = Framer(year=year)
+    feed = framer.feed
+    for raw in lines:
+        message = feed(raw)
+        if message is not None:
+            yield message
+    last = framer.flush()
+    if last is not None:
+        yield last
 
 
 #: A debug record the console printed right after a prompt, on the same line: the prompt,
@@ -346,4 +377,4 @@ def _continues(prefix: _Prefix, body: str, current: _Builder) -> bool:
     )
 
 
-__all__ = ["Message", "frame_lines", "parse_stamp", "split_prefix"]
+__all__ = ["Framer", "Message", "frame_lines", "parse_stamp", "split_prefix"]

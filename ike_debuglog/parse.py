@@ -8,7 +8,6 @@ event with the same span, so every input line is accounted for.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from os import PathLike
 from pathlib import Path
@@ -101,7 +100,7 @@ _Step = Callable[[str, int, dict[str, Any]], int | None]
 _WHITESPACE = frozenset(" \t\n\r")
 
 
-class _Unsupported(Exception):
+class _UnsupportedError(Exception):
     """The grammar uses pyparsing features the compiled path does not reproduce."""
 
 
@@ -117,17 +116,17 @@ def _compile(element: pp.ParserElement, *, keep: bool = True) -> _Step:
     skipped before each element, every named group of a kept regex set (None when it did
     not take part), optional parts rolled back when they fail.  Only regexes, literals,
     sequences, alternatives, optional parts, suppression and :func:`with_fields` are
-    supported; anything else raises :class:`_Unsupported`."""
+    supported; anything else raises :class:`_UnsupportedError`."""
     fill = getattr(element, "fill_fields", None)
     actions = element.parseAction
     if (actions and fill is None) or len(actions) > 1 or element.resultsName:
-        raise _Unsupported(element)
+        raise _UnsupportedError(element)
     if not element.skipWhitespace or set(element.whiteChars) != _WHITESPACE:
-        raise _Unsupported(element)
+        raise _UnsupportedError(element)
     if isinstance(element, pp.Suppress):
         return _compile(element.expr, keep=False)
     if isinstance(element, pp.Regex):
-        pattern = element.re  # type: ignore[attr-defined]
+        pattern = element.re
 
         def regex(text: str, position: int, found: dict[str, Any]) -> int | None:
             hit = pattern.match(text, _skip(text, position))
@@ -149,12 +148,12 @@ def _compile(element: pp.ParserElement, *, keep: bool = True) -> _Step:
 
         return exact
     if fill is not None:
-        raise _Unsupported(element)
+        raise _UnsupportedError(element)
     if isinstance(element, pp.And):
-        parts = [_compile(part, keep=keep) for part in element.exprs]
+        steps = [_compile(part, keep=keep) for part in element.exprs]
 
         def sequence(text: str, position: int, found: dict[str, Any]) -> int | None:
-            for part in parts:
+            for part in steps:
                 after = part(text, position, found)
                 if after is None:
                     return None
@@ -164,7 +163,10 @@ def _compile(element: pp.ParserElement, *, keep: bool = True) -> _Step:
         return sequence
     if isinstance(element, pp.MatchFirst | pp.Opt):
         optional = isinstance(element, pp.Opt)
-        choices = [_compile(part, keep=keep) for part in ([element.expr] if optional else element.exprs)]  # type: ignore[attr-defined]
+        inner: list[pp.ParserElement] = (
+            [element.expr] if isinstance(element, pp.Opt) else list(element.exprs)
+        )
+        choices = [_compile(part, keep=keep) for part in inner]
 
         def first(text: str, position: int, found: dict[str, Any]) -> int | None:
             for choice in choices:
@@ -176,13 +178,13 @@ def _compile(element: pp.ParserElement, *, keep: bool = True) -> _Step:
             return position if optional else None
 
         return first
-    raise _Unsupported(element)
+    raise _UnsupportedError(element)
 
 
 def _matcher(grammar: pp.ParserElement) -> _Matcher | None:
     try:
         step = _compile(grammar)
-    except _Unsupported:
+    except _UnsupportedError:
         return None
 
     def match(text: str) -> dict[str, Any] | None:
