@@ -71,7 +71,7 @@ from .events import (
     Unrecognized,
 )
 from .framing import Message, frame_lines
-from .parse import event_from_message, parse_file, parse_lines, parse_text
+from .parse import event_from_message, parse_file, parse_files, parse_lines, parse_text
 from .steps import Ikev1Steps
 
 __version__ = "0.1.0.dev0"
@@ -140,6 +140,7 @@ __all__ = [
     "event_from_message",
     "frame_lines",
     "parse_file",
+    "parse_files",
     "parse_lines",
     "parse_text",
 ]

@@ -7,13 +7,14 @@ Exit status: 0 success, 2 usage or input error (one line on stderr, no traceback
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import stat
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -22,7 +23,7 @@ from . import __version__
 from .correlate import Correlator, Session
 from .errors import IkeDebuglogError, UsageError
 from .events import Event
-from .parse import parse_file, parse_lines
+from .parse import parse_file, parse_files, parse_lines
 from .render.jsonl import to_json_line
 from .render.ladder import mermaid_ladder, text_ladder
 from .render.sessions import diagnosis, sessions_table
@@ -42,7 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     events = commands.add_parser("events", help="print the events of a log (JSON Lines by default)")
-    events.add_argument("file", help="log file, or - for standard input")
+    events.add_argument(
+        "file",
+        nargs="+",
+        help="log file(s), or - for standard input; several are parsed in parallel",
+    )
+    events.add_argument(
+        "--workers", type=int, default=None, help="processes for several files (default: CPUs)"
+    )
     events.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     events.add_argument(
         "--include-unrecognized", action="store_true", help="also print the lines no grammar knows"
@@ -95,30 +103,48 @@ def _summary(counts: Counter[str], unrecognized_lines: int) -> str:
     return f"{total} events ({kinds or 'none'}); {unrecognized_lines} unrecognised lines"
 
 
+def _event_sources(args: argparse.Namespace) -> Iterator[tuple[str | None, Iterable[Event]]]:
+    """(file label, events) per input: one unlabelled stream, or several files in order."""
+    files: list[str] = args.file
+    if len(files) == 1:
+        if args.follow:
+            yield None, follow_file(files[0], year=args.year)
+        else:
+            yield None, _read(files[0], args.year)
+        return
+    if "-" in files or args.follow:
+        raise UsageError("standard input and --follow take a single input")
+    for path, events in parse_files(files, workers=args.workers, year=args.year):
+        yield str(path), events
+
+
 def _events(args: argparse.Namespace) -> int:
     counts: Counter[str] = Counter()
     unrecognized_lines = 0
-    shown: list[Event] = []
     out = sys.stdout
-    live = args.follow or args.file == "-"
-    if args.follow and args.file == "-":
+    live = args.follow or args.file == ["-"]
+    if args.follow and args.file == ["-"]:
         raise UsageError("--follow reads a file; standard input is already read as it comes")
-    source = follow_file(args.file, year=args.year) if args.follow else _read(args.file, args.year)
-    for event in source:
-        if event.kind == "unrecognized":
-            unrecognized_lines += event.end_line - event.line + 1
-            if not args.include_unrecognized:
-                continue
-        else:
-            counts[event.kind] += 1
+    console = Console(file=out, width=None if out.isatty() else 200)
+    for label, events in _event_sources(args):
+        shown: list[Event] = []
+        # Several files: each JSON line says which file it comes from.
+        head = "{" if label is None else "{" + f'"file":{json.dumps(label)},'
+        for event in events:
+            if event.kind == "unrecognized":
+                unrecognized_lines += event.end_line - event.line + 1
+                if not args.include_unrecognized:
+                    continue
+            else:
+                counts[event.kind] += 1
+            if args.format == "table":
+                shown.append(event)
+            else:
+                out.write(head + to_json_line(event)[1:] + "\n")
+                if live:
+                    out.flush()
         if args.format == "table":
-            shown.append(event)
-        else:
-            out.write(to_json_line(event) + "\n")
-            if live:
-                out.flush()
-    if args.format == "table":
-        Console(file=out, width=None if out.isatty() else 200).print(events_table(shown))
+            console.print(events_table(shown, title=label))
     out.flush()
     print(_summary(counts, unrecognized_lines), file=sys.stderr)
     return EXIT_OK

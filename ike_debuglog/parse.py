@@ -8,7 +8,8 @@ event with the same span, so every input line is accounted for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from os import PathLike
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -461,3 +462,32 @@ def parse_file(path: str | PathLike[str], *, year: int | None = None) -> Iterato
 def _events_then_close(handle: BinaryIO, year: int | None) -> Iterator[Event]:
     with handle:
         yield from parse_lines(handle, year=year)
+
+
+def _file_events(path: str, year: int | None) -> list[Event]:
+    return list(parse_file(path, year=year))
+
+
+def parse_files(
+    paths: Sequence[str | PathLike[str]], *, workers: int | None = None, year: int | None = None
+) -> Iterator[tuple[Path, list[Event]]]:
+    """The events of several logs, each file parsed in its own process, in input order.
+
+    Yields ``(path, events)`` per file as soon as it and the files before it are done;
+    each file's events are held in memory once (use :func:`parse_file` to stream one
+    huge file).  ``workers`` defaults to the number of CPUs; 1 parses in this process.
+    Raises :class:`InputError` for a file that cannot be read, before parsing any.
+    """
+    files = [Path(path) for path in paths]
+    for file in files:
+        if not file.is_file():
+            raise InputError(
+                f"{file}: no such file" if not file.exists() else f"{file}: not a file"
+            )
+    if workers == 1 or len(files) < 2:
+        for file in files:
+            yield file, _file_events(str(file), year)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = pool.map(_file_events, [str(file) for file in files], [year] * len(files))
+        yield from zip(files, results, strict=True)

@@ -19,10 +19,10 @@ connection id was last seen with on that host.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 from .events import Event
 from .events.ikev1 import (
@@ -83,6 +83,27 @@ _QUICK_MODE_INPUTS: Final = frozenset(
 
 NodeKind = Literal["qm", "info"]
 
+#: How many sessions (peers) and phase 2 nodes per session the step pass remembers.
+_SESSIONS_KEPT: Final = 50_000
+_NODES_KEPT: Final = 64
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Recent(OrderedDict[_K, _V]):
+    """A dict that forgets its least recently set entries beyond ``size``."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key: _K, value: _V) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        if len(self) > self.size:
+            self.popitem(last=False)
+
 
 @dataclass(slots=True)
 class _Node:
@@ -130,8 +151,9 @@ class Ikev1Steps:
 
     def __init__(self, horizon: int = 64) -> None:
         self.horizon = horizon
-        self._sessions: dict[tuple[str | None, str], _Session] = {}
-        self._conns: dict[tuple[str | None, int | None], _Session] = {}
+        # Bounded: a fleet's log names peers without end; the oldest are forgotten.
+        self._sessions: _Recent[tuple[str | None, str], _Session] = _Recent(_SESSIONS_KEPT)
+        self._conns: _Recent[tuple[str | None, int | None], _Session] = _Recent(_SESSIONS_KEPT)
         self._last: dict[str | None, _Session] = {}
         self._queue: deque[tuple[Event, _Pending | None]] = deque()
 
@@ -280,6 +302,8 @@ class Ikev1Steps:
         node = session.nodes.get(message_id)
         if node is None:
             node = session.nodes[message_id] = _Node()
+            if len(session.nodes) > _NODES_KEPT:  # DPD makes a node every few seconds
+                del session.nodes[next(iter(session.nodes))]
         return node
 
     def _by_message_id(

@@ -36,7 +36,8 @@ class Frozen(BaseModel):
         if defaults is None:
             defaults = _DEFAULTS[cls] = _defaults_of(cls)
         fixed, factories = defaults
-        state = {**fixed, **values}
+        state = dict(fixed)  # every field, in declaration order: JSON keeps that order
+        state.update(values)
         for name, factory in factories:
             if name not in values:
                 state[name] = factory()
@@ -57,10 +58,9 @@ def _defaults_of(model: type[BaseModel]) -> _Defaults:
     fixed: dict[str, Any] = {}
     factories: list[tuple[str, Callable[[], Any]]] = []
     for name, info in model.model_fields.items():
+        fixed[name] = None if info.is_required() or info.default_factory else info.default
         if info.default_factory is not None:
             factories.append((name, info.default_factory))  # type: ignore[arg-type]
-        elif not info.is_required():
-            fixed[name] = info.default
     return fixed, factories
 
 

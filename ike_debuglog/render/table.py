@@ -104,9 +104,9 @@ _POLICY = frozenset(
 )  # fmt: skip
 
 
-def events_table(events: Iterable[EventBase]) -> Table:
+def events_table(events: Iterable[EventBase], *, title: str | None = None) -> Table:
     """A rich table with one row per event."""
-    table = Table(show_lines=False, header_style="bold")
+    table = Table(show_lines=False, header_style="bold", title=title)
     table.add_column("line", justify="right", no_wrap=True)
     table.add_column("time", no_wrap=True)
     table.add_column("host")
