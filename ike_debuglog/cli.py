@@ -16,8 +16,10 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from . import __version__
 from .correlate import Correlator, Session
@@ -88,7 +90,45 @@ def _common(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _read(path: str, year: int | None) -> Iterator[Event]:
+#: Inputs at least this large get a progress bar (on a terminal, outside JSON mode).
+PROGRESS_BYTES = 5_000_000
+
+
+def wants_progress(path: str, stream: TextIO, *, json_output: bool) -> bool:
+    """A progress bar only helps a person watching a long read: a large regular file, a
+    terminal on stderr, and output that is not JSON for a script."""
+    if json_output or path == "-" or not stream.isatty():
+        return False
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size >= PROGRESS_BYTES
+
+
+def _with_progress(path: str) -> Iterator[bytes]:
+    """The file's lines, advancing a progress bar on stderr by the bytes read."""
+    size = os.stat(path).st_size
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(Path(path).name, total=size)
+        done = 0
+        with Path(path).open("rb") as handle:
+            for number, line in enumerate(handle):
+                done += len(line)
+                if not number % 4096:
+                    progress.update(task, completed=done)
+                yield line
+
+
+def _read(path: str, year: int | None, *, progress: bool = False) -> Iterator[Event]:
+    if progress and wants_progress(path, sys.stderr, json_output=False):
+        return parse_lines(_with_progress(path), year=year)
     if path == "-":
         stdin = sys.stdin.buffer
         if not stdin.isatty() and stat.S_ISFIFO(os.fstat(stdin.fileno()).st_mode):
@@ -110,7 +150,8 @@ def _event_sources(args: argparse.Namespace) -> Iterator[tuple[str | None, Itera
         if args.follow:
             yield None, follow_file(files[0], year=args.year)
         else:
-            yield None, _read(files[0], args.year)
+            table = args.format == "table"
+            yield None, _read(files[0], args.year, progress=table)
         return
     if "-" in files or args.follow:
         raise UsageError("standard input and --follow take a single input")
@@ -151,7 +192,8 @@ def _events(args: argparse.Namespace) -> int:
 
 
 def _sessions_of(args: argparse.Namespace) -> Iterator[Session]:
-    return Correlator().run(_read(args.file, args.year))
+    table = getattr(args, "format", "text") != "jsonl"
+    return Correlator().run(_read(args.file, args.year, progress=table))
 
 
 def _sessions(args: argparse.Namespace) -> int:
@@ -188,7 +230,8 @@ def _diagnose(args: argparse.Namespace) -> int:
             path = Path(spool) / "stdin.log"
             with path.open("wb") as copy:
                 shutil.copyfileobj(sys.stdin.buffer, copy)
-        sessions = sorted(Correlator().run(parse_file(path, year=args.year)), key=lambda s: s.id)
+        events = _read(str(path), args.year, progress=args.file != "-")
+        sessions = sorted(Correlator().run(events), key=lambda s: s.id)
         troubled = [s for s in sessions if s.outcome != "established"]
         text = _lines(path, {n for s in troubled for f in s.findings for n in f.evidence})
     report: list[str] = []

@@ -101,3 +101,33 @@ def test_table_shows_the_ikev1_step_of_every_packet(
     steps = [row.split("│")[6].strip() for row in rows]
     assert steps == ["MM1", "MM2", "MM3", "MM4", "MM5", "MM6", "QM1", "INFO", "QM2", "QM3"]
     assert "61.128.1.1:4500 MM_KEY_EXCH" in rows[4]
+
+
+class _Terminal:
+    def __init__(self, tty: bool) -> None:
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_progress_bar_only_for_a_person_watching_a_large_file(tmp_path: Path) -> None:
+    from ike_debuglog.cli import PROGRESS_BYTES, wants_progress
+
+    big = tmp_path / "big.log"
+    big.write_bytes(b"x\n" * (PROGRESS_BYTES // 2 + 1))
+    small = tmp_path / "small.log"
+    small.write_bytes(b"x\n")
+    assert wants_progress(str(big), _Terminal(True), json_output=False)  # type: ignore[arg-type]
+    assert not wants_progress(str(big), _Terminal(False), json_output=False)  # type: ignore[arg-type]
+    assert not wants_progress(str(big), _Terminal(True), json_output=True)  # type: ignore[arg-type]
+    assert not wants_progress(str(small), _Terminal(True), json_output=False)  # type: ignore[arg-type]
+    assert not wants_progress("-", _Terminal(True), json_output=False)  # type: ignore[arg-type]
+
+
+def test_several_files_in_input_order_with_their_names(capsys: pytest.CaptureFixture[str]) -> None:
+    logs = [SEED, FIXTURES / "ikev2" / "composed-hub-interleaved-sessions.log"]
+    assert main(["events", *map(str, logs), "--workers", "2", "--year", "2026"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["file"] for row in rows] == [str(logs[0])] * 4 + [str(logs[1])] * 22
+    assert rows[0]["line"] == 1 and rows[4]["line"] == 1
