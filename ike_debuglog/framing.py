@@ -157,13 +157,27 @@ class _Prefix:
     sequence: int | None
 
 
-@lru_cache(maxsize=4096)
 def parse_stamp(stamp: str, tz: str | None, year: int) -> datetime | None:
     """Datetime of an IOS date stamp such as ``Apr 29 2025 16:57:42.200``; None if invalid.
 
     A stamp without a year takes ``year``; UTC/GMT stamps are timezone-aware, other zone
     names stay naive because IOS prints local abbreviations without their offset.
     """
+    # Millisecond stamps rarely repeat, but their second does: cache up to the second.
+    fraction = _FRACTION.search(stamp)
+    if fraction is None:
+        return _parse_stamp(stamp, tz, year)
+    second = _parse_stamp(stamp[: fraction.start()] + stamp[fraction.end() :], tz, year)
+    if second is None:
+        return None
+    return second.replace(microsecond=int(fraction[1].ljust(6, "0")))
+
+
+_FRACTION: Final = re.compile(r"(?<=:\d\d)\.(\d{1,6})")
+
+
+@lru_cache(maxsize=4096)
+def _parse_stamp(stamp: str, tz: str | None, year: int) -> datetime | None:
     parts = stamp.split()
     if parts and parts[-1].isalpha():
         parts.pop()  # a zone name printed inside the stamp group
