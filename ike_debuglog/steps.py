@@ -84,7 +84,7 @@ _QUICK_MODE_INPUTS: Final = frozenset(
 NodeKind = Literal["qm", "info"]
 
 #: How many sessions (peers) and phase 2 nodes per session the step pass remembers.
-_SESSIONS_KEPT: Final = 50_000
+_SESSIONS_KEPT: Final = 10_000
 _NODES_KEPT: Final = 64
 
 _K = TypeVar("_K")
