@@ -173,3 +173,32 @@ def test_correlation_never_crashes_on_mixed_and_cut_logs(index: int, seed: int, 
     for session in batch:
         assert session.outcome in ("established", "failed", "incomplete")
         assert session.reason is None or session.reason in REASONS
+
+
+def test_streaming_equals_batch_on_a_generated_busy_log(tmp_path: Path) -> None:
+    # Thousands of interleaved sessions, so the stream really emits sessions as they end
+    # or go idle long before the end of the input.
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import generate
+
+    log = tmp_path / "busy.log"
+    generate(1_000_000, 11, log)
+    events = list(parse_file(log, year=2026))
+    correlator = Correlator(idle_seconds=30, linger=50)
+    streamed: list[Session] = []
+    early = 0
+    for event in events:
+        emitted = list(correlator.feed(event))
+        early += len(emitted)
+        streamed.extend(emitted)
+    streamed.extend(correlator.flush())
+    assert early > 100
+    batch = correlate(events)
+    assert sorted(streamed, key=lambda s: s.id) == batch
+    assert {s.reason for s in batch} >= {
+        "peer_not_responding",
+        "psk_mismatch",
+        "no_proposal_chosen",
+    }

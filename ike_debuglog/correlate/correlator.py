@@ -17,6 +17,7 @@ the open sessions only.
 
 from __future__ import annotations
 
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,10 +60,6 @@ _IKEV2_ENDINGS: Final = ("Initial exchange failed", "Auth exchange failed")
 
 Key = tuple[str | None, object]
 
-#: With more open sessions than this, eviction scans them every _SCAN_EVERY events only.
-_SCAN_ALWAYS: Final = 64
-_SCAN_EVERY: Final = 32
-
 
 @dataclass(slots=True)
 class _Bucket:
@@ -77,6 +74,7 @@ class _Bucket:
     started_phase1: bool = False
     invalid_ke: bool = False
     emitted: bool = False
+    keys: set[Key] = field(default_factory=set)
 
 
 class Correlator:
@@ -97,7 +95,9 @@ class Correlator:
         self.linger = linger
         self._count = 0
         self._index = 0
-        self._open: dict[int, _Bucket] = {}
+        # Least recently touched first: eviction looks at the front only.
+        self._open: OrderedDict[int, _Bucket] = OrderedDict()
+        self._ended: deque[_Bucket] = deque()
         self._keys: dict[Key, _Bucket] = {}
         self._last_v1: dict[str | None, _Bucket] = {}
         self._last_v2: dict[str | None, _Bucket] = {}
@@ -114,10 +114,13 @@ class Correlator:
         self._index += 1
         bucket = self._assign(event)
         if bucket is not None:
+            self._open.move_to_end(bucket.number)
             bucket.events.append(event)
             bucket.last_index = self._index
             bucket.last_time = event.timestamp or bucket.last_time
-            bucket.ended = bucket.ended or _ends(event)
+            if not bucket.ended and _ends(event):
+                bucket.ended = True
+                self._ended.append(bucket)
         yield from self._evict(event.timestamp)
 
     def flush(self) -> Iterator[Session]:
@@ -125,33 +128,45 @@ class Correlator:
         for bucket in sorted(self._open.values(), key=lambda b: b.number):
             yield self._emit(bucket)
         self._open.clear()
+        self._ended.clear()
 
     # Emission ------------------------------------------------------------------------
 
     def _evict(self, now: datetime | None) -> Iterator[Session]:
         if self.linger is None and self.idle_seconds is None:
             return
-        if len(self._open) > _SCAN_ALWAYS and self._index % _SCAN_EVERY:
-            return  # many open sessions: look for ended ones every few events, not each one
-        done = []
-        for bucket in self._open.values():
-            quiet = self._index - bucket.last_index
-            if (bucket.ended and self.linger is not None and quiet > self.linger) or (
-                self.idle_seconds is not None
-                and now is not None
-                and bucket.last_time is not None
-                and (now.tzinfo is None) == (bucket.last_time.tzinfo is None)
-                and (now - bucket.last_time).total_seconds() > self.idle_seconds
-            ):
+        done: list[_Bucket] = []
+        if self.idle_seconds is not None and now is not None:
+            # The front holds the sessions touched longest ago: stop at the first still busy.
+            for bucket in self._open.values():
+                last = bucket.last_time
+                if last is None or (now.tzinfo is None) != (last.tzinfo is None):
+                    break
+                if (now - last).total_seconds() <= self.idle_seconds:
+                    break
                 done.append(bucket)
+        ended = self._ended
+        while self.linger is not None and ended:
+            bucket = ended[0]
+            if bucket.emitted or bucket in done:
+                ended.popleft()
+            elif self._index - bucket.last_index > self.linger:
+                done.append(ended.popleft())
+            else:
+                break
         for bucket in sorted(done, key=lambda b: b.number):
             del self._open[bucket.number]
             yield self._emit(bucket)
 
+    def _bind(self, key: Key, bucket: _Bucket) -> None:
+        self._keys[key] = bucket
+        bucket.keys.add(key)
+
     def _emit(self, bucket: _Bucket) -> Session:
         bucket.emitted = True
-        for key in [key for key, value in self._keys.items() if value is bucket]:
-            del self._keys[key]
+        for key in bucket.keys:
+            if self._keys.get(key) is bucket:
+                del self._keys[key]
         for last in (self._last_v1, self._last_v2, self._last_ipsec):
             for host in [host for host, value in last.items() if value is bucket]:
                 del last[host]
@@ -164,16 +179,19 @@ class Correlator:
         bucket = _Bucket(self._count, host, version, peer)
         self._open[bucket.number] = bucket
         if peer is not None:
-            self._keys[(host, ("peer", peer))] = bucket
+            self._bind((host, ("peer", peer)), bucket)
         return bucket
 
     def _merge(self, bucket: _Bucket, *, into: _Bucket) -> None:
         """Records of a session id seen before the packet that tied it to its SPI."""
         into.events = sorted([*into.events, *bucket.events], key=lambda e: e.line)
-        into.ended = into.ended or bucket.ended
+        if bucket.ended and not into.ended:
+            into.ended = True
+            self._ended.append(into)
         del self._open[bucket.number]
-        for key in [key for key, value in self._keys.items() if value is bucket]:
-            self._keys[key] = into
+        for key in bucket.keys:
+            if self._keys.get(key) is bucket:
+                self._bind(key, into)
         for last in (self._last_v1, self._last_v2, self._last_ipsec):
             for host in [host for host, value in last.items() if value is bucket]:
                 last[host] = into
@@ -233,11 +251,11 @@ class Correlator:
         bucket.version = 2
         if peer is not None and bucket.peer is None:
             bucket.peer = peer
-            self._keys[(host, ("peer", peer))] = bucket
+            self._bind((host, ("peer", peer)), bucket)
         if spi:
-            self._keys[(host, ("spi", spi))] = bucket
+            self._bind((host, ("spi", spi)), bucket)
         if session_id is not None:
-            self._keys[(host, ("sid", session_id))] = bucket
+            self._bind((host, ("sid", session_id)), bucket)
         if isinstance(event, Ikev2Packet):
             notifies = {p.notify for p in event.payloads or []}
             if "INVALID_KE_PAYLOAD" in notifies:
@@ -276,7 +294,7 @@ class Correlator:
             if bucket is None:
                 return None
         if conn_id and isinstance(event, Ikev1Packet):
-            self._keys[(host, ("conn", conn_id))] = bucket
+            self._bind((host, ("conn", conn_id)), bucket)
         self._last_v1[host] = bucket
         return bucket
 
