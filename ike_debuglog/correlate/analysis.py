@@ -165,16 +165,8 @@ class _Open:
     steps: list[str] = field(default_factory=list)
 
     def freeze(self) -> Exchange:
-        return Exchange.construct_checked(
-            name=self.name,
-            message_id=self.message_id,
-            initiated_by=self.initiated_by,
-            request_lines=self.request_lines,
-            response_line=self.response_line,
-            retransmissions=self.retransmissions,
-            notifies=self.notifies,
-            complete=self._complete(),
-        )
+        fields = {name: value for name, value in vars(self).items() if name != "steps"}
+        return Exchange.construct_checked(**fields, complete=self._complete())
 
     def _complete(self) -> bool:
         if not self.steps:  # IKEv2: a response arrived
@@ -661,17 +653,7 @@ def _child_sas(events: Sequence[Event]) -> list[ChildSa]:
         else:
             continue
         child.lines.append(event.line)
-    return [
-        ChildSa.construct_checked(
-            local_proxy=c.local_proxy,
-            remote_proxy=c.remote_proxy,
-            transforms=c.transforms,
-            spis=c.spis,
-            established=c.established,
-            lines=c.lines,
-        )
-        for c in children
-    ]
+    return [ChildSa.construct_checked(**vars(child)) for child in children]
 
 
 # The session ---------------------------------------------------------------------------
