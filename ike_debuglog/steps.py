@@ -156,6 +156,7 @@ class Ikev1Steps:
         self._conns: _Recent[tuple[str | None, int | None], _Session] = _Recent(_SESSIONS_KEPT)
         self._last: dict[str | None, _Session] = {}
         self._queue: deque[tuple[Event, _Pending | None]] = deque()
+        self._waiting: list[_Pending] = []
 
     def run(self, events: Iterable[Event]) -> Iterator[Event]:
         """All events of a stream, with IKEv1 steps filled in."""
@@ -176,18 +177,26 @@ class Ikev1Steps:
             yield pending.done if pending is not None and pending.done is not None else event
             return
         self._queue.append((event, pending))
-        for _, waiting in self._queue:
-            if waiting is not None and waiting.done is None:
+        if pending is not None and pending.done is None:
+            self._waiting.append(pending)
+        # Only the packets still waiting count the events going by (a handful at most).
+        still = []
+        for waiting in self._waiting:
+            if waiting.done is None:
                 waiting.waited += 1
                 if waiting.waited > self.horizon:
                     self._settle(waiting, None)
+                else:
+                    still.append(waiting)
+        self._waiting = still
         yield from self._release()
 
     def flush(self) -> Iterator[Event]:
         """Settle every packet still waiting (the input ended) and yield the rest."""
-        for _, waiting in self._queue:
-            if waiting is not None and waiting.done is None:
+        for waiting in self._waiting:
+            if waiting.done is None:
                 self._settle(waiting, None)
+        self._waiting = []
         yield from self._release()
 
     def _release(self) -> Iterator[Event]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, cast
 
 import pyparsing as pp
 from pydantic import BaseModel, ConfigDict
@@ -124,9 +124,7 @@ class EventBase(Frozen):
 
 def get(result: Parsed, name: str, default: Any = None) -> Any:
     """A named result of a grammar, or ``default`` (pyparsing's own ``get`` is untyped)."""
-    if isinstance(result, dict):
-        return result.get(name, default)
-    return result.get(name, default)  # type: ignore[no-untyped-call]
+    return cast(Any, result).get(name, default)
 
 
 def as_int(value: Any) -> int | None:
