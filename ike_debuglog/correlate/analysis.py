@@ -718,15 +718,16 @@ def build_session(events: Sequence[Event], version: Version | None, peer: str | 
             {
                 sid
                 for e in events
-                if (sid := getattr(e, "session_id", None)) is not None
-                and e.kind.startswith("ikev2")
+                # kind first: a missing attribute is slow to ask a pydantic model for
+                if e.kind.startswith("ikev2")
+                and (sid := getattr(e, "session_id", None)) is not None
             }
         ),
         conn_ids=sorted(
             {
                 cid
                 for e in events
-                if (cid := getattr(e, "conn_id", None)) and e.kind.startswith("ikev1")
+                if e.kind.startswith("ikev1") and (cid := getattr(e, "conn_id", None))
             }
         ),
         first_line=events[0].line,
