@@ -67,6 +67,8 @@ from .grammars import ikev2 as ikev2_grammar
 from .grammars import ikev2_internal
 from .grammars import ipsec as ipsec_grammar
 from .grammars import syslog as syslog_grammar
+from .matching import items as _named_results
+from .matching import run as _run
 from .steps import Ikev1Steps
 
 _Builder = Callable[[Parsed, Message], Event]
@@ -95,147 +97,21 @@ _STEP_TABLES: tuple[tuple[tuple[ikev2_internal.Step, ...], _StepBuilder], ...] =
 )
 
 
-_Matcher = Callable[[str], dict[str, Any] | None]
-#: A compiled grammar element: (text, position, results so far) to the position after it.
-_Step = Callable[[str, int, dict[str, Any]], int | None]
-_WHITESPACE = frozenset(" \t\n\r")
-
-
-class _UnsupportedError(Exception):
-    """The grammar uses pyparsing features the compiled path does not reproduce."""
-
-
-def _skip(text: str, position: int) -> int:
-    size = len(text)
-    while position < size and text[position] in " \t\n\r":
-        position += 1
-    return position
-
-
-def _compile(element: pp.ParserElement, *, keep: bool = True) -> _Step:
-    """An element as a function over compiled regexes with pyparsing's semantics: blanks
-    skipped before each element, every named group of a kept regex set (None when it did
-    not take part), optional parts rolled back when they fail.  Only regexes, literals,
-    sequences, alternatives, optional parts, suppression and :func:`with_fields` are
-    supported; anything else raises :class:`_UnsupportedError`."""
-    fill = getattr(element, "fill_fields", None)
-    actions = element.parseAction
-    if (actions and fill is None) or len(actions) > 1 or element.resultsName:
-        raise _UnsupportedError(element)
-    if not element.skipWhitespace or set(element.whiteChars) != _WHITESPACE:
-        raise _UnsupportedError(element)
-    if isinstance(element, pp.Suppress):
-        return _compile(element.expr, keep=False)
-    if isinstance(element, pp.Regex):
-        pattern = element.re
-
-        def regex(text: str, position: int, found: dict[str, Any]) -> int | None:
-            hit = pattern.match(text, _skip(text, position))
-            if hit is None:
-                return None
-            if keep:
-                found.update(hit.groupdict())
-                if fill is not None:
-                    fill(found)
-            return hit.end()
-
-        return regex
-    if isinstance(element, pp.Literal) and type(element) is pp.Literal and fill is None:
-        literal = element.match
-
-        def exact(text: str, position: int, found: dict[str, Any]) -> int | None:
-            start = _skip(text, position)
-            return start + len(literal) if text.startswith(literal, start) else None
-
-        return exact
-    if fill is not None:
-        raise _UnsupportedError(element)
-    if isinstance(element, pp.And):
-        steps = [_compile(part, keep=keep) for part in element.exprs]
-
-        def sequence(text: str, position: int, found: dict[str, Any]) -> int | None:
-            for part in steps:
-                after = part(text, position, found)
-                if after is None:
-                    return None
-                position = after
-            return position
-
-        return sequence
-    if isinstance(element, pp.MatchFirst | pp.Opt):
-        optional = isinstance(element, pp.Opt)
-        inner: list[pp.ParserElement] = (
-            [element.expr] if isinstance(element, pp.Opt) else list(element.exprs)
-        )
-        choices = [_compile(part, keep=keep) for part in inner]
-
-        def first(text: str, position: int, found: dict[str, Any]) -> int | None:
-            for choice in choices:
-                trial: dict[str, Any] = {}
-                after = choice(text, position, trial)
-                if after is not None:
-                    found.update(trial)
-                    return after
-            return position if optional else None
-
-        return first
-    raise _UnsupportedError(element)
-
-
-def _matcher(grammar: pp.ParserElement) -> _Matcher | None:
-    try:
-        step = _compile(grammar)
-    except _UnsupportedError:
-        return None
-
-    def match(text: str) -> dict[str, Any] | None:
-        if "\t" in text:
-            text = text.expandtabs()  # as pyparsing's parse_string does
-        found: dict[str, Any] = {}
-        return None if step(text, 0, found) is None else found
-
-    return match
-
-
-_MATCHERS: dict[int, _Matcher | None] = {}
-
-
-def _try(grammar: pp.ParserElement, text: str) -> Parsed | None:
-    """The grammar's results for ``text``, or None.  Grammars built from regexes run as
-    compiled regexes (ten to thirty times faster than pyparsing's machinery for the same
-    results, see :func:`_compile`); the grammar objects stay the single definition of
-    every record, and any grammar the compiled path does not cover runs in pyparsing."""
-    key = id(grammar)
-    if key not in _MATCHERS:
-        _MATCHERS[key] = _matcher(grammar)
-    fast = _MATCHERS[key]
-    if fast is not None:
-        return fast(text)
-    try:
-        return grammar.parse_string(text)
-    except pp.ParseBaseException:
-        return None
-
-
-def _items(result: Parsed) -> Iterable[tuple[str, Any]]:
-    return result.items() if isinstance(result, dict) else result.as_dict().items()
-
-
 def _ikev2_event(message: Message, text: str) -> Event | None:
     # IKEv2-ERROR records, and IOS's "):: text" error form, are errors whatever they say.
     head = text[:64]
     if text.startswith("IKEv2-ERROR") or "):: " in head or head.endswith("):"):
-        result = _try(ikev2_grammar.ERROR, text)
+        result = _run(ikev2_grammar.ERROR, text)
         return None if result is None else Ikev2Error.from_parsed(result, message)
     for literal, grammar, build in _IKEV2_TABLE:
         if literal in text:
-            result = _try(grammar, text)
+            result = _run(grammar, text)
             if result is not None:
                 return build(result, message)
     for steps, build_step in _STEP_TABLES:
         for step in steps:
             if step.literal in text:
-                result = _try(step.grammar, text)
+                result = _run(step.grammar, text)
                 if result is not None:
                     return build_step(step.name, result, message)
     return None
@@ -280,7 +156,7 @@ _IKEV1_TABLES: tuple[tuple[tuple[ikev1_grammar.Row, ...], _Ikev1RowBuilder], ...
 def _ikev1_event(message: Message, text: str) -> Event | None:
     match = _PREFIX_RE.match(text)
     if match is None:
-        result = _try(ikev1_grammar.MESSAGE, text)
+        result = _run(ikev1_grammar.MESSAGE, text)
         return None if result is None else Ikev1Message.from_parsed({}, result, message)
     prefix: dict[str, Any] = match.groupdict()
     prefix["end"] = match.end()
@@ -288,23 +164,23 @@ def _ikev1_event(message: Message, text: str) -> Event | None:
     single = _ikev1_single(body)
     if single is not None:
         grammar, build = single
-        result = _try(grammar, body)
+        result = _run(grammar, body)
         if result is not None:
             return build(prefix, result, message)
     for rows, build_row in _IKEV1_TABLES:
         for row in rows:
             if row.literal in body:
-                result = _try(row.grammar, body)
+                result = _run(row.grammar, body)
                 if result is not None:
                     return build_row(row.name, prefix, result, message)
     head = body.lstrip(".! ")
     head = head.removeprefix("SA ")
     for row in ikev1_grammar.ATTRIBUTES:
         if head.startswith(row.literal):
-            result = _try(row.grammar, head)
+            result = _run(row.grammar, head)
             if result is not None:
                 return Ikev1Attribute.from_row(row.name, prefix, result, message)
-    result = _try(ikev1_grammar.MESSAGE, body)
+    result = _run(ikev1_grammar.MESSAGE, body)
     return None if result is None else Ikev1Message.from_parsed(prefix, result, message)
 
 
@@ -314,7 +190,7 @@ def _asa_ikev1_event(message: Message, text: str) -> Event | None:
         return None
     body = text[match.end() :]
     if body.startswith("IKE_DECODE") and match["peer"]:
-        result = _try(ikev1_grammar.ASA_PACKET, body)
+        result = _run(ikev1_grammar.ASA_PACKET, body)
         if result is not None:
             return Ikev1Packet.from_asa(match.groupdict(), result, message)
     return Ikev1Message.build(message, message=text[text.index("]") + 1 :].strip())
@@ -335,25 +211,25 @@ _SA_MODELS: dict[str, type[IpsecCreateSa] | type[IpsecDeleteSa]] = {
 
 def _ipsec_event(message: Message, text: str) -> Event | None:
     if text.startswith("IPSEC:(SESSION ID"):
-        result = _try(ipsec_grammar.REQUEST_TIMER, text)
+        result = _run(ipsec_grammar.REQUEST_TIMER, text)
         return None if result is None else IpsecRequestTimer.from_parsed(result, message)
     function = text[6 : text.find(")", 6)] if text.startswith("IPSEC(") else ""
     if function in _PROPOSAL_MODELS:
-        result = _try(ipsec_grammar.PROPOSAL_BLOCK, text)
+        result = _run(ipsec_grammar.PROPOSAL_BLOCK, text)
         if result is not None:
             model = _PROPOSAL_MODELS[function]
             return model.from_parsed(result, message)
     elif function in _SA_MODELS:
-        result = _try(ipsec_grammar.SA_BLOCK, text)
+        result = _run(ipsec_grammar.SA_BLOCK, text)
         if result is not None:
             sa_model = _SA_MODELS[function]
             return sa_model.from_parsed(result, message)
     elif function == "ipsec_process_proposal" and "not supported" in text:
-        result = _try(ipsec_grammar.PROPOSAL_REJECTED, text)
+        result = _run(ipsec_grammar.PROPOSAL_REJECTED, text)
         if result is not None:
             return IpsecProposalRejected.from_parsed(result, message)
     if function:
-        result = _try(ipsec_grammar.FUNCTION_MESSAGE, text)
+        result = _run(ipsec_grammar.FUNCTION_MESSAGE, text)
         return None if result is None else IpsecMessage.from_parsed(result, message)
     return None
 
@@ -366,7 +242,7 @@ _SYSLOG_DETAILS: dict[str, pp.ParserElement] = {
 
 
 def _syslog_event(message: Message, text: str) -> Event | None:
-    result = _try(syslog_grammar.MESSAGE, text)
+    result = _run(syslog_grammar.MESSAGE, text)
     if result is None:
         return None
     body = str(get(result, "message"))
@@ -375,9 +251,9 @@ def _syslog_event(message: Message, text: str) -> Event | None:
     if special is None and get(result, "facility") == "CRYPTO" and "peer" not in fields:
         special = syslog_grammar.PEER_FROM
     if special is not None:
-        detail = _try(special, body)
+        detail = _run(special, body)
         if detail is not None:
-            fields.update({k: str(v) for k, v in _items(detail) if v is not None})
+            fields.update({k: str(v) for k, v in _named_results(detail) if v is not None})
     return SyslogMessage.from_parsed(result, message, fields)
 
 
@@ -410,12 +286,12 @@ def event_from_message(message: Message) -> Event:
     elif text.startswith("IPSEC"):
         event = _ipsec_event(message, text)
     elif text.startswith("Crypto mapdb"):
-        result = _try(ipsec_grammar.PROXY_MATCH, text)
+        result = _run(ipsec_grammar.PROXY_MATCH, text)
         event = None if result is None else IpsecProxyMatch.from_parsed(result, message)
     elif text.startswith("%"):
         event = _syslog_event(message, text)
     elif text.startswith(console_grammar.LOGGING_HEADER_STARTS):
-        result = _try(console_grammar.LOGGING_HEADER, text)
+        result = _run(console_grammar.LOGGING_HEADER, text)
         event = None if result is None else LoggingHeader.from_parsed(result, message)
     if event is None:
         event = Unrecognized.from_message(message, _family(text))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ike_debuglog import frame_lines
 from ike_debuglog.grammars import console, ikev1, ikev2, ikev2_internal, ipsec, syslog
-from ike_debuglog.parse import _matcher
+from ike_debuglog.matching import compile_matcher
 
 GRAMMARS: dict[str, pp.ParserElement] = {
     name: value
@@ -28,7 +28,7 @@ GRAMMARS |= {
          *ikev2_internal.STATUS_STEPS)
     )
 }  # fmt: skip
-COMPILED = {name: (grammar, _matcher(grammar)) for name, grammar in GRAMMARS.items()}
+COMPILED = {name: (grammar, compile_matcher(grammar)) for name, grammar in GRAMMARS.items()}
 TEXTS = sorted({message.text for log in fixture_logs() for message in frame_lines(log.open("rb"))})
 
 
