@@ -93,6 +93,7 @@ class Correlator:
     def __init__(self, *, idle_seconds: float | None = 300.0, linger: int | None = 200) -> None:
         self.idle_seconds = idle_seconds
         self.linger = linger
+        self._every = max(1, min(16, (linger or 0) // 8))
         self._count = 0
         self._index = 0
         # Least recently touched first: eviction looks at the front only.
@@ -135,6 +136,8 @@ class Correlator:
     def _evict(self, now: datetime | None) -> Iterator[Session]:
         if self.linger is None and self.idle_seconds is None:
             return
+        if self._index % self._every:
+            return  # looking every few events is enough: emission waits for `linger` anyway
         done: list[_Bucket] = []
         if self.idle_seconds is not None and now is not None:
             # The front holds the sessions touched longest ago: stop at the first still busy.
