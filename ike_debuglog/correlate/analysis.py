@@ -532,7 +532,7 @@ def _ikev1_findings(draft: _Draft, events: Sequence[Event]) -> None:
             for e in events
             if isinstance(e, Ikev1Status) and e.status == "policy_not_acceptable" and e.phase == 1
         ]
-        if refused or ("no_offers_accepted" in {getattr(e, "status", "") for e in events}):
+        if refused or _status_lines(events, "no_offers_accepted"):
             draft.findings.append(
                 _finding(
                     "phase1_policy_mismatch",
