@@ -429,18 +429,19 @@ class Ikev1Status(_Ikev1):
             peer=peer,
             spi=None if spi is None else as_spi32(spi),
             message_id=message_id(get(result, "message_id")),
-            **{field: as_str(get(result, field)) for field in _STATUS_TEXT},
-            **{field: as_int(get(result, field)) for field in _STATUS_NUMBERS},
+            # Only the fields this row's grammar names: the rest keep their default (None).
+            **{field: as_str(get(result, field)) for field in _STATUS_TEXT & result.keys()},
+            **{field: as_int(get(result, field)) for field in _STATUS_NUMBERS & result.keys()},
         )
 
 
-_STATUS_TEXT = (
+_STATUS_TEXT = frozenset((
     "local_address", "remote_address", "identity", "id_type", "profile", "keyring", "vendor",
     "outcome", "state", "interface", "dpd_sequence", "reason", "detail",
-)  # fmt: skip
-_STATUS_NUMBERS = (
+))  # fmt: skip
+_STATUS_NUMBERS = frozenset((
     "port", "major", "phase", "error_code", "attempt", "max_attempts", "lifetime_seconds",
-)  # fmt: skip
+))  # fmt: skip
 
 
 class Ikev1Message(_Ikev1):
