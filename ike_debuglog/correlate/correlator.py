@@ -165,14 +165,25 @@ class Correlator:
         self._keys[key] = bucket
         bucket.keys.add(key)
 
-    def _emit(self, bucket: _Bucket) -> Session:
-        bucket.emitted = True
+    def _retarget(self, bucket: _Bucket, into: _Bucket | None) -> None:
+        """Point every key and "last session" that names ``bucket`` at ``into`` (or drop
+        them).  A session only ever stands in the maps of its own host."""
         for key in bucket.keys:
             if self._keys.get(key) is bucket:
-                del self._keys[key]
+                if into is None:
+                    del self._keys[key]
+                else:
+                    self._bind(key, into)
         for last in (self._last_v1, self._last_v2, self._last_ipsec):
-            for host in [host for host, value in last.items() if value is bucket]:
-                del last[host]
+            if last.get(bucket.host) is bucket:
+                if into is None:
+                    del last[bucket.host]
+                else:
+                    last[bucket.host] = into
+
+    def _emit(self, bucket: _Bucket) -> Session:
+        bucket.emitted = True
+        self._retarget(bucket, None)
         return build_session(bucket.events, bucket.version, bucket.peer)
 
     # Assignment ----------------------------------------------------------------------
@@ -192,12 +203,7 @@ class Correlator:
             into.ended = True
             self._ended.append(into)
         del self._open[bucket.number]
-        for key in bucket.keys:
-            if self._keys.get(key) is bucket:
-                self._bind(key, into)
-        for last in (self._last_v1, self._last_v2, self._last_ipsec):
-            for host in [host for host, value in last.items() if value is bucket]:
-                last[host] = into
+        self._retarget(bucket, into)
 
     def _by_peer(self, host: str | None, peer: str, version: int | None) -> _Bucket | None:
         bucket = self._keys.get((host, ("peer", peer)))
