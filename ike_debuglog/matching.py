@@ -25,7 +25,7 @@ class _UnsupportedError(Exception):
 
 def _skip(text: str, position: int) -> int:
     size = len(text)
-    while position < size and text[position] in " \t\n\r":
+    while position < size and text[position] in _WHITESPACE:
         position += 1
     return position
 
