@@ -11,6 +11,7 @@ in :mod:`.ikev2_internal`).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import pyparsing as pp
@@ -48,10 +49,16 @@ _BLANKS = re.compile(r"\s*")
 _WORD = re.compile(r"\S+")
 
 
-def _payload_items(text: str) -> list[dict[str, str | None]]:
+def _payload_items(text: str) -> tuple[dict[str, str | None], ...]:
+    """The payload tokens of a list, cached: lists are on the hot path and a log repeats
+    the same few (only short ones are kept, so hostile lines cannot fill the memory)."""
+    return _cached_items(text) if len(text) <= 512 else _read_items(text)
+
+
+def _read_items(text: str) -> tuple[dict[str, str | None], ...]:
     """The payload tokens of a list (``SA KE N VID``) or of a detail dump, in which each
     payload starts ``SA  Next payload: KE, ...``: there only tokens followed by
-    ``Next payload:`` count.  One pass with compiled patterns: lists are on the hot path."""
+    ``Next payload:`` count.  One pass with compiled patterns."""
     token_re = PAYLOAD_TOKEN.re
     items: list[dict[str, str | None]] = []
     detailed = False
@@ -74,13 +81,16 @@ def _payload_items(text: str) -> list[dict[str, str | None]]:
             detailed = detailed or after is not None
             position = after.end() if after is not None else token.end()
         position = _BLANKS.match(text, position).end()  # type: ignore[union-attr]
-    return items
+    return tuple(items)
+
+
+_cached_items = lru_cache(maxsize=1024)(_read_items)
 
 
 def _fill_payloads(tokens: Any) -> None:
     # ParseResults.List keeps the list one value under its results name.
     items = _payload_items(tokens["payload_text"])
-    tokens["payloads"] = pp.ParseResults.List(items)  # type: ignore[no-untyped-call]
+    tokens["payloads"] = pp.ParseResults.List(list(items))  # type: ignore[no-untyped-call]
 
 
 #: The rest of a record read as a payload list (see :func:`_payload_items`).

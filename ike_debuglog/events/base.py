@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal, Self, cast
 
 import pyparsing as pp
@@ -32,6 +33,10 @@ class Frozen(BaseModel):
         """An instance from values a grammar has already checked, without validating them
         again: pydantic's ``model_construct`` minus its per-call field walk (this is the
         hot path: about one call per input line)."""
+        return cls._checked(values)
+
+    @classmethod
+    def _checked(cls, values: dict[str, Any]) -> Self:
         defaults = _DEFAULTS.get(cls)
         if defaults is None:
             defaults = _DEFAULTS[cls] = _defaults_of(cls)
@@ -109,17 +114,18 @@ class EventBase(Frozen):
 
     @classmethod
     def build(cls, source: Message, /, **fields: Any) -> Self:
-        """An event for the message ``source`` from values a grammar has already checked."""
-        return cls.construct_checked(
-            line=source.line,
-            end_line=source.end_line,
-            timestamp=source.timestamp,
-            timestamp_raw=source.timestamp_raw,
-            clock_authoritative=source.clock_authoritative,
-            host=source.host,
-            sequence=source.sequence,
-            **fields,
-        )
+        """An event for the message ``source`` from values a grammar has already checked
+        (:meth:`construct_checked` with the span and time filled in, in one step: this
+        runs once per record)."""
+        line, end_line, _, timestamp_raw, timestamp, authoritative, host, sequence = source
+        fields["line"] = line
+        fields["end_line"] = end_line
+        fields["timestamp"] = timestamp
+        fields["timestamp_raw"] = timestamp_raw
+        fields["clock_authoritative"] = authoritative
+        fields["host"] = host
+        fields["sequence"] = sequence
+        return cls._checked(fields)
 
 
 def get(result: Parsed, name: str, default: Any = None) -> Any:
@@ -148,21 +154,48 @@ def endpoint_from(result: Parsed, name: str) -> Endpoint | None:
     address = get(result, name)
     if not address:
         return None
-    return Endpoint.construct_checked(address=address, port=as_int(get(result, f"{name}_port")))
+    port = get(result, f"{name}_port")
+    return (
+        _endpoint(address, port)
+        if len(address) <= _SHARED
+        else _endpoint.__wrapped__(address, port)
+    )
 
 
 def proxy_from(result: Parsed, name: str) -> Proxy | None:
     network = get(result, f"{name}_network")
     if not network:
         return None
-    mask = str(get(result, f"{name}_mask"))
+    build = _proxy if len(network) <= _SHARED else _proxy.__wrapped__
+    return build(
+        network,
+        str(get(result, f"{name}_mask")),
+        get(result, f"{name}_protocol"),
+        get(result, f"{name}_port"),
+        get(result, f"{name}_type"),
+    )
+
+
+# Values repeat across a log (the same peers, proxies and payload tokens in every
+# session) and their models are immutable: each one is built once and shared.  Only
+# short values are kept, so that hostile input cannot fill the memory with them.
+_SHARED = 128
+
+
+@lru_cache(maxsize=4096)
+def _endpoint(address: str, port: str | None) -> Endpoint:
+    return Endpoint.construct_checked(address=address, port=as_int(port))
+
+
+@lru_cache(maxsize=4096)
+def _proxy(network: str, mask: str, protocol: str, port: str, type_: str | None) -> Proxy:
     return Proxy.construct_checked(
         network=network,
         mask=mask,
         prefix_length=_prefix_length(mask),
-        protocol=int(get(result, f"{name}_protocol")),
-        port=int(get(result, f"{name}_port")),
-        type=as_int(get(result, f"{name}_type")),
+        protocol=int(protocol),
+        port=int(port),
+        type=as_int(type_),
     )
 
 
@@ -182,25 +215,26 @@ def payloads_from(items: pp.ParseResults | None) -> list[Payload] | None:
     payloads = []
     for item in items:
         raw = str(get(item, "raw"))
-        if raw.startswith("NOTIFY("):
-            number = as_int(get(item, "notify_number"))
-            name = as_str(get(item, "notify_name"))
-            if number is None and name is not None:
-                number = registry.notify_code(name)
-            canonical = registry.notify_name(number) if number is not None else None
-            payloads.append(
-                Payload.construct_checked(
-                    raw=raw, type="Notify", code=41, notify=canonical or name, notify_code=number
-                )
-            )
-            continue
-        row = registry.payload_type(raw)
-        payloads.append(
-            Payload.construct_checked(
-                raw=raw, type=row.name if row else None, code=row.code if row else None
-            )
-        )
+        build = _payload if len(raw) <= _SHARED else _payload.__wrapped__
+        payloads.append(build(raw, get(item, "notify_number"), get(item, "notify_name")))
     return payloads
+
+
+@lru_cache(maxsize=1024)
+def _payload(raw: str, notify_number: str | None, notify_name: str | None) -> Payload:
+    if raw.startswith("NOTIFY("):
+        number = as_int(notify_number)
+        name = as_str(notify_name)
+        if number is None and name is not None:
+            number = registry.notify_code(name)
+        canonical = registry.notify_name(number) if number is not None else None
+        return Payload.construct_checked(
+            raw=raw, type="Notify", code=41, notify=canonical or name, notify_code=number
+        )
+    row = registry.payload_type(raw)
+    return Payload.construct_checked(
+        raw=raw, type=row.name if row else None, code=row.code if row else None
+    )
 
 
 Direction = Literal["sent", "received"]
