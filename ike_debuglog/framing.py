@@ -226,33 +226,37 @@ def split_prefix(text: str, year: int) -> _Prefix:
         return _Prefix(stripped, False, None, None, None, None, None)
     match = PREFIX_RE.match(text)
     assert match is not None  # every group is optional: the pattern always matches
-    groups = match.groupdict()
+    (pri, iso, iso_host, bsd, bsd_host, seq, marker, stamp, second, fraction, tz, uptime,
+     origin) = match.group(*_PREFIX_GROUPS)  # fmt: skip
     body = text[match.end() :].strip()
     timestamp_raw: str | None = None
     timestamp: datetime | None = None
     authoritative: bool | None = None
-    host = groups["iso_host"] or groups["bsd_host"] or groups["origin"]
-    if groups["stamp"]:
-        timestamp_raw = groups["stamp"]
-        timestamp = _stamp_at(groups["second"], groups["fraction"], groups["tz"], year)
-    elif groups["uptime"]:
-        timestamp_raw = groups["uptime"]
+    if stamp:
+        timestamp_raw = stamp
+        timestamp = _stamp_at(second, fraction, tz, year)
+    elif uptime:
+        timestamp_raw = uptime
     if timestamp_raw is not None:
-        marker = groups["marker"]
         # Cisco: '*' clock not authoritative, '.' authoritative but not synchronised
         # since; a markdown bullet ('- ') replaced whichever marker there was.
-        authoritative = None if marker == "- " else marker is None
-        if groups["uptime"]:
-            authoritative = None
-    elif groups["iso"]:
-        timestamp_raw = groups["iso"]
-        timestamp = _parse_iso(groups["iso"])
-    elif groups["bsd"]:
-        timestamp_raw = groups["bsd"]
-        timestamp = parse_stamp(groups["bsd"], None, year)
-    has_prefix = timestamp_raw is not None or groups["pri"] is not None or groups["seq"] is not None
-    sequence = int(groups["seq"]) if groups["seq"] is not None else None
+        authoritative = None if marker == "- " or uptime else marker is None
+    elif iso:
+        timestamp_raw = iso
+        timestamp = _parse_iso(iso)
+    elif bsd:
+        timestamp_raw = bsd
+        timestamp = parse_stamp(bsd, None, year)
+    has_prefix = timestamp_raw is not None or pri is not None or seq is not None
+    sequence = int(seq) if seq is not None else None
+    host = iso_host or bsd_host or origin
     return _Prefix(body, has_prefix, timestamp_raw, timestamp, authoritative, host, sequence)
+
+
+_PREFIX_GROUPS: Final = (
+    "pri", "iso", "iso_host", "bsd", "bsd_host", "seq", "marker", "stamp", "second",
+    "fraction", "tz", "uptime", "origin",
+)  # fmt: skip
 
 
 class _Builder:

@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal, Self, cast
+from typing import Any, Literal, Self
 
 import pyparsing as pp
 from pydantic import BaseModel, ConfigDict
@@ -130,7 +130,7 @@ class EventBase(Frozen):
 
 def get(result: Parsed, name: str, default: Any = None) -> Any:
     """A named result of a grammar, or ``default`` (pyparsing's own ``get`` is untyped)."""
-    return cast(Any, result).get(name, default)
+    return result.get(name, default)
 
 
 def as_int(value: Any) -> int | None:
