@@ -72,6 +72,7 @@ from .events import (
 )
 from .framing import Message, frame_lines
 from .parse import event_from_message, parse_file, parse_files, parse_lines, parse_text
+from .reading import LogReader, open_log
 from .steps import Ikev1Steps
 
 __version__ = "0.1.0.dev0"
@@ -126,6 +127,7 @@ __all__ = [
     "IpsecRequestTimer",
     "IpsecSaRequest",
     "IpsecValidateProposal",
+    "LogReader",
     "LoggingHeader",
     "Message",
     "Payload",
@@ -139,6 +141,7 @@ __all__ = [
     "correlate",
     "event_from_message",
     "frame_lines",
+    "open_log",
     "parse_file",
     "parse_files",
     "parse_lines",

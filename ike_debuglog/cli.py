@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import TextIO
 
@@ -23,9 +24,10 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from . import __version__
 from .correlate import Correlator, Session
-from .errors import IkeDebuglogError, UsageError
+from .errors import IkeDebuglogError, InputError, UsageError
 from .events import Event
-from .parse import parse_file, parse_files, parse_lines
+from .parse import parse_files, parse_lines
+from .reading import LogReader, open_log
 from .render.jsonl import to_json_line
 from .render.ladder import mermaid_ladder, text_ladder
 from .render.sessions import diagnosis, sessions_table
@@ -106,8 +108,8 @@ def wants_progress(path: str, stream: TextIO, *, json_output: bool) -> bool:
     return stat.S_ISREG(info.st_mode) and info.st_size >= PROGRESS_BYTES
 
 
-def _with_progress(path: str) -> Iterator[bytes]:
-    """The file's lines, advancing a progress bar on stderr by the bytes read."""
+def _with_progress(reader: LogReader, path: str) -> Iterator[str]:
+    """The reader's lines, advancing a progress bar on stderr by the bytes read."""
     size = os.stat(path).st_size
     columns = (
         TextColumn("{task.description}"),
@@ -117,33 +119,46 @@ def _with_progress(path: str) -> Iterator[bytes]:
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(Path(path).name, total=size)
-        done = 0
-        with Path(path).open("rb") as handle:
-            for number, line in enumerate(handle):
-                done += len(line)
-                if not number % 4096:
-                    progress.update(task, completed=done)
-                yield line
+        for number, line in enumerate(reader):
+            if not number % 4096:
+                progress.update(task, completed=reader.bytes_read)
+            yield line
 
 
-def _read(path: str, year: int | None, *, progress: bool = False) -> Iterator[Event]:
-    if progress and wants_progress(path, sys.stderr, json_output=False):
-        return parse_lines(_with_progress(path), year=year)
+def _read(
+    path: str, year: int | None, *, progress: bool = False, notes: list[str] | None = None
+) -> Iterator[Event]:
+    """The events of one input; reading notes (encoding, compression, replaced bytes) go
+    to ``notes``.  An empty input is an input error: a collection step went wrong."""
     if path == "-":
         stdin = sys.stdin.buffer
         if not stdin.isatty() and stat.S_ISFIFO(os.fstat(stdin.fileno()).st_mode):
-            return stream_pipe(stdin, year=year)  # live: events as lines arrive
-        return parse_lines(stdin, year=year)
-    return parse_file(path, year=year)
+            yield from stream_pipe(stdin, year=year)  # live: events as lines arrive
+            return
+        reader = LogReader(stdin, name="standard input")
+    else:
+        reader = open_log(path)
+    with closing(reader):
+        lines: Iterable[str] = reader
+        if progress and wants_progress(path, sys.stderr, json_output=False):
+            lines = _with_progress(reader, path)
+        yield from parse_lines(lines, year=year)
+    if reader.lines == 0:
+        raise InputError(f"{reader.name}: empty, no lines to read")
+    if notes is not None and reader.describe():
+        notes.append(f"{reader.name}: {reader.describe()}")
 
 
-def _summary(counts: Counter[str], unrecognized_lines: int) -> str:
+def _summary(counts: Counter[str], unrecognized_lines: int, notes: list[str]) -> str:
     kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items()))
     total = sum(counts.values())
-    return f"{total} events ({kinds or 'none'}); {unrecognized_lines} unrecognised lines"
+    summary = f"{total} events ({kinds or 'none'}); {unrecognized_lines} unrecognised lines"
+    return "; ".join([summary, *notes])
 
 
-def _event_sources(args: argparse.Namespace) -> Iterator[tuple[str | None, Iterable[Event]]]:
+def _event_sources(
+    args: argparse.Namespace, notes: list[str]
+) -> Iterator[tuple[str | None, Iterable[Event]]]:
     """(file label, events) per input: one unlabelled stream, or several files in order."""
     files: list[str] = args.file
     if len(files) == 1:
@@ -151,7 +166,7 @@ def _event_sources(args: argparse.Namespace) -> Iterator[tuple[str | None, Itera
             yield None, follow_file(files[0], year=args.year)
         else:
             table = args.format == "table"
-            yield None, _read(files[0], args.year, progress=table)
+            yield None, _read(files[0], args.year, progress=table, notes=notes)
         return
     if "-" in files or args.follow:
         raise UsageError("standard input and --follow take a single input")
@@ -167,7 +182,8 @@ def _events(args: argparse.Namespace) -> int:
     if args.follow and args.file == ["-"]:
         raise UsageError("--follow reads a file; standard input is already read as it comes")
     console = Console(file=out, width=None if out.isatty() else 200)
-    for label, events in _event_sources(args):
+    notes: list[str] = []
+    for label, events in _event_sources(args, notes):
         shown: list[Event] = []
         # Several files: each JSON line says which file it comes from.
         head = "{" if label is None else "{" + f'"file":{json.dumps(label)},'
@@ -187,7 +203,7 @@ def _events(args: argparse.Namespace) -> int:
         if args.format == "table":
             console.print(events_table(shown, title=label))
     out.flush()
-    print(_summary(counts, unrecognized_lines), file=sys.stderr)
+    print(_summary(counts, unrecognized_lines, notes), file=sys.stderr)
     return EXIT_OK
 
 
@@ -214,10 +230,10 @@ def _lines(path: Path, wanted: set[int]) -> dict[int, str]:
     if not wanted:
         return found
     last = max(wanted)
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+    with closing(open_log(path)) as reader:  # the same lines the parser read
+        for number, line in enumerate(reader, start=1):
             if number in wanted:
-                found[number] = raw.decode("utf-8", errors="replace").strip()
+                found[number] = line.strip()
             if number >= last:
                 break
     return found

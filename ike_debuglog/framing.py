@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timezone
 from functools import lru_cache
 from typing import Final, NamedTuple
 
+from .reading import decode_line
+
 MONTHS: Final[dict[str, int]] = {
     name: number
     for number, name in enumerate(
@@ -302,8 +304,13 @@ class Framer:
         self.number += 1
         number = self.number
         if isinstance(raw, bytes):
-            raw = raw.decode("utf-8", errors="replace")
-        text = raw.rstrip("\r\n")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = decode_line(raw)[0]  # the reading policy: Windows-1252, else U+FFFD
+        else:
+            text = raw
+        text = text.rstrip("\r\n")
         if number == 1:
             text = text.lstrip("\ufeff")
         current = self._current

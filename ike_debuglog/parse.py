@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from os import PathLike
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import pyparsing as pp
 
@@ -69,6 +70,7 @@ from .grammars import ipsec as ipsec_grammar
 from .grammars import syslog as syslog_grammar
 from .matching import items as _named_results
 from .matching import run as _run
+from .reading import LogReader, open_log
 from .steps import Ikev1Steps
 
 _Builder = Callable[[Parsed, Message], Event]
@@ -321,23 +323,17 @@ def parse_text(text: str, *, year: int | None = None) -> Iterator[Event]:
 def parse_file(path: str | PathLike[str], *, year: int | None = None) -> Iterator[Event]:
     """Events from a log file, read lazily line by line (a 1 GB file is never held whole).
 
-    Raises :class:`InputError` when the file cannot be opened.
+    Compressed, UTF-16 and Windows-encoded files are read by the policy of
+    :mod:`ike_debuglog.reading`; use :func:`open_log` and :func:`parse_lines` to see what
+    reading took.  Raises :class:`InputError` when the file cannot be opened or is not a
+    log.
     """
-    file_path = Path(path)
-    try:
-        handle = file_path.open("rb")
-    except FileNotFoundError as error:
-        raise InputError(f"{file_path}: no such file") from error
-    except IsADirectoryError as error:
-        raise InputError(f"{file_path}: is a directory, not a log file") from error
-    except PermissionError as error:
-        raise InputError(f"{file_path}: permission denied") from error
-    return _events_then_close(handle, year)
+    return _events_then_close(open_log(path), year)
 
 
-def _events_then_close(handle: BinaryIO, year: int | None) -> Iterator[Event]:
-    with handle:
-        yield from parse_lines(handle, year=year)
+def _events_then_close(reader: LogReader, year: int | None) -> Iterator[Event]:
+    with closing(reader):
+        yield from parse_lines(reader, year=year)
 
 
 def _file_events(path: str, year: int | None) -> list[Event]:

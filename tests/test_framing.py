@@ -119,10 +119,12 @@ def test_only_blank_lines_still_accounted() -> None:
 
 
 def test_bytes_with_crlf_bom_and_invalid_utf8() -> None:
-    lines = [b"\xef\xbb\xbf%SYS-5-X: a\r\n", b"IKEv2:\xff\xfe bad\r\n"]
-    first, second = frame_lines(lines)
+    lines = [b"\xef\xbb\xbf%SYS-5-X: a\r\n", b"IKEv2:\x93x\x94 bad\r\n", b"IKEv2:\x81\r\n"]
+    first, second, third = frame_lines(lines)
     assert first.lines == ("%SYS-5-X: a",)
-    assert second.lines[0].startswith("IKEv2:\ufffd")
+    # Not UTF-8: read as Windows-1252 (smart quotes), or with U+FFFD where that fails too.
+    assert second.lines[0] == "IKEv2:\u201cx\u201d bad"
+    assert third.lines[0] == "IKEv2:\ufffd"
 
 
 def test_markdown_quote_and_bullet_markers_are_framing() -> None:

@@ -1,0 +1,252 @@
+"""Reading: a log file or stream into text lines, whatever its encoding or compression.
+
+The first stage of the pipeline, before framing.  The policy (docs/input.md):
+
+- gzip, bzip2 and xz input is read through its decompressor: rotated syslog archives
+  are compressed.
+- A byte order mark picks the encoding: UTF-8 (the mark is dropped), UTF-16 or UTF-32,
+  either byte order (Windows tools write UTF-16 with a mark).  A first block in which
+  nearly every other byte is NUL is UTF-16 without a mark.
+- Otherwise each line is UTF-8.  A line that is not is read as Windows-1252 (latin-1 as
+  Windows tools write it: smart quotes, accented names) when every byte is defined
+  there, else with U+FFFD in place of each bad byte.  Both cases are counted, never
+  dropped.
+- Known binary formats (zip, pcap, pcapng, ELF, PNG, PDF) and input whose first block
+  is more than a tenth NUL bytes are refused with :class:`InputError`: not a log.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import io
+import lzma
+from collections.abc import Callable, Iterator
+from os import PathLike
+from pathlib import Path
+from typing import BinaryIO, Final, Protocol
+
+from .errors import InputError
+
+#: Bytes looked at to recognise the input: compression, byte order mark, binary data.
+SNIFF_BYTES: Final = 8192
+
+
+class _Readable(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+def _gunzip(compressed: io.BufferedReader) -> _Readable:
+    return gzip.GzipFile(fileobj=compressed)
+
+
+_COMPRESSED: Final[dict[bytes, tuple[str, Callable[[io.BufferedReader], _Readable]]]] = {
+    b"\x1f\x8b": ("gzip", _gunzip),
+    b"BZh": ("bzip2", bz2.BZ2File),
+    b"\xfd7zXZ\x00": ("xz", lzma.LZMAFile),
+}
+_BINARY: Final = {
+    b"PK\x03\x04": "a zip archive",
+    b"\xd4\xc3\xb2\xa1": "a pcap capture",
+    b"\xa1\xb2\xc3\xd4": "a pcap capture",
+    b"\x0a\x0d\x0d\x0a": "a pcapng capture",
+    b"\x7fELF": "an executable",
+    b"\x89PNG": "an image",
+    b"%PDF-": "a PDF document",
+}
+# Longest marks first: a UTF-32-LE mark starts with the UTF-16-LE one.
+_MARKS: Final = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode_line(raw: bytes) -> tuple[str, str]:
+    """A line's text and how it was read: ``utf-8``, ``windows-1252`` or ``replaced``."""
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace"), "replaced"
+
+
+class _Replay(io.RawIOBase):
+    """A stream whose first bytes were already read to recognise it: serves them again."""
+
+    def __init__(self, head: bytes, rest: _Readable) -> None:
+        super().__init__()
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        read = getattr(self._rest, "read1", self._rest.read)
+        data: bytes = read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _read_head(handle: _Readable) -> bytes:
+    head = b""
+    read = getattr(handle, "read1", handle.read)
+    while len(head) < SNIFF_BYTES:
+        chunk: bytes = read(SNIFF_BYTES - len(head))
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+def _utf16_without_mark(head: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when nearly every other byte of a text block is NUL."""
+    if len(head) < 64:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+class LogReader:
+    """The text lines of a log, read by the policy above, with what reading it took.
+
+    Iterate it once for the lines (without their line ends removed); the counts fill in
+    as it goes.  Pass it to :func:`parse_lines` to parse it.
+    """
+
+    def __init__(self, handle: BinaryIO, *, name: str = "<stream>") -> None:
+        self.name = name
+        self.compression: str | None = None
+        self.encoding = "utf-8"
+        self.lines = 0
+        #: Lines that were not UTF-8 and were read as Windows-1252.
+        self.windows_1252_lines = 0
+        #: Lines with bytes valid in neither, replaced by U+FFFD.
+        self.replaced_lines = 0
+        self._source = handle
+        source: _Readable = handle
+        head = _read_head(source)
+        for magic, (compression, opener) in _COMPRESSED.items():
+            if head.startswith(magic):
+                self.compression = compression
+                source = opener(io.BufferedReader(_Replay(head, source)))
+                head = _read_head(source)
+                break
+        for magic, what in _BINARY.items():
+            if head.startswith(magic):
+                raise InputError(f"{name}: {what}, not a log")
+        self._bom = b""
+        for mark, encoding in _MARKS:
+            if head.startswith(mark):
+                self.encoding, self._bom = encoding, mark
+                break
+        else:
+            self.encoding = _utf16_without_mark(head) or "utf-8"
+        if self.encoding == "utf-8" and head.count(0) > len(head) / 10:
+            raise InputError(f"{name}: binary data (NUL bytes), not a log")
+        self._stream = io.BufferedReader(_Replay(head[len(self._bom) :], source), 1 << 16)
+
+    @property
+    def bytes_read(self) -> int:
+        """How far into the underlying file reading has got (compressed bytes, for an
+        archive): what a progress bar shows."""
+        try:
+            return self._source.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            yield from self._lines()
+        except (EOFError, OSError, lzma.LZMAError) as error:
+            # A truncated archive (copied while it was written) or a failing disk: the
+            # lines read so far have been given; say why the rest is missing.
+            raise InputError(
+                f"{self.name}: reading stopped at line {self.lines}: {error}"
+            ) from error
+
+    def _lines(self) -> Iterator[str]:
+        stream = self._stream
+        if self.encoding != "utf-8":
+            text = io.TextIOWrapper(stream, encoding=self.encoding, errors="replace", newline="\n")
+            for line in text:
+                self.lines += 1
+                if "\ufffd" in line:
+                    self.replaced_lines += 1
+                yield line
+            return
+        for raw in stream:
+            self.lines += 1
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line, how = decode_line(raw)
+                if how == "windows-1252":
+                    self.windows_1252_lines += 1
+                else:
+                    self.replaced_lines += 1
+                yield line
+
+    def close(self) -> None:
+        """Close the stream and the file under it."""
+        self._stream.close()
+        self._source.close()
+
+    def describe(self) -> str:
+        """What reading took, for a summary line: empty when it was plain UTF-8."""
+        notes = []
+        if self.compression:
+            notes.append(f"{self.compression} compressed")
+        if self.encoding != "utf-8" or self._bom:
+            notes.append(f"{self.encoding} with a byte order mark" if self._bom else self.encoding)
+        if self.windows_1252_lines:
+            notes.append(f"{_lines(self.windows_1252_lines)} read as Windows-1252")
+        if self.replaced_lines:
+            notes.append(f"{_lines(self.replaced_lines)} with undecodable bytes replaced")
+        return ", ".join(notes)
+
+
+def _lines(count: int) -> str:
+    return f"{count} line" if count == 1 else f"{count} lines"
+
+
+def open_log(path: str | PathLike[str]) -> LogReader:
+    """A :class:`LogReader` over a file; raises :class:`InputError` when it cannot be read
+    or is not a log.  Close it with :meth:`close` (or read it to the end in a ``with``)."""
+    file_path = Path(path)
+    try:
+        handle = file_path.open("rb")
+    except FileNotFoundError as error:
+        raise InputError(f"{file_path}: no such file") from error
+    except IsADirectoryError as error:
+        raise InputError(f"{file_path}: is a directory, not a log file") from error
+    except PermissionError as error:
+        raise InputError(f"{file_path}: permission denied") from error
+    except OSError as error:
+        raise InputError(f"{file_path}: {error.strerror or error}") from error
+    try:
+        return LogReader(handle, name=str(file_path))
+    except (InputError, OSError, EOFError, lzma.LZMAError) as error:
+        handle.close()
+        if isinstance(error, InputError):
+            raise
+        raise InputError(f"{file_path}: cannot be read ({error})") from error
+
+
+__all__ = ["LogReader", "decode_line", "open_log"]
