@@ -71,3 +71,46 @@ def test_time_is_linear_in_the_length_of_hostile_input(shape: str) -> None:
     # Linear is about 100; quadratic would be about 10,000.  Allow for timer noise and
     # the fixed cost of a call at the small size, never for a square.
     assert ratio < 300, f"{shape}: 100x the input took {ratio:.0f}x the time"
+
+
+@pytest.mark.parametrize(
+    ("block", "kind"),
+    [
+        (
+            "IKEv2:(SESSION ID = 3,SA ID = 1):Sending Packet [To 198.51.100.1:500/From "
+            "192.0.2.1:500/VRF i0:f0]\n"
+            "Initiator SPI : 3C9E7A15B2D04F68 - Responder SPI : 0000000000000000 Message id: 0\n"
+            "IKEv2 IKE_SA_INIT Exchange REQUEST\nPayload contents:\n SA KE N\n",
+            "ikev2_packet",
+        ),
+        (
+            "IPSEC(sa_request): ,\n"
+            "  (key eng. msg.) OUTBOUND local= 192.0.2.1:500, remote= 198.51.100.1:500,\n"
+            "    local_proxy= 10.1.0.0/255.255.255.0/256/0,\n"
+            "    remote_proxy= 10.2.0.0/255.255.255.0/256/0,\n"
+            "    protocol= ESP, transform= esp-aes 256 esp-sha256-hmac  (Tunnel),\n"
+            "    lifedur= 3600s and 4608000kb,\n"
+            "    spi= 0x0(0), conn_id= 0, keysize= 256, flags= 0x0\n",
+            "ipsec_sa_request",
+        ),
+    ],
+)
+@pytest.mark.parametrize("cut_by", ["end of input", "another record"])
+def test_a_block_cut_short_is_a_partial_event_flagged_truncated(
+    block: str, kind: str, cut_by: str
+) -> None:
+    lines = block.splitlines()
+    for keep in range(1, len(lines)):
+        text = "\n".join(lines[:keep]) + "\n"
+        if cut_by == "another record":
+            text += "%SYS-5-CONFIG_I: Configured from console by admin on vty0\n"
+        events = list(parse_text(text, year=2026))
+        assert events[0].kind == kind, (keep, events[0])
+        assert (events[0].line, events[0].end_line) == (1, keep)
+        # Cut before the SPI line (IKEv2) or before the block's fields' last line (IPsec).
+        spi_line = 2 if kind == "ikev2_packet" else len(lines)
+        first_field_line = 1 if kind == "ikev2_packet" else 2
+        cut = first_field_line <= keep < spi_line
+        assert events[0].truncated is cut, (kind, keep)  # type: ignore[union-attr]
+    whole = list(parse_text(block, year=2026))
+    assert whole[0].truncated is False  # type: ignore[union-attr]

@@ -61,6 +61,9 @@ class _ProposalBlock(_Identity):
     keysize: int | None = None
     flags: str | None = None
     proposal_part: int | None = None
+    #: The block's fields began but it ended before its last line (``spi= ...``): cut by
+    #: the end of the input, a buffer rollover, or another record printed in its middle.
+    truncated: bool = False
 
     @classmethod
     def from_parsed(cls, result: Parsed, message: Message) -> Self:
@@ -80,6 +83,9 @@ class _ProposalBlock(_Identity):
             keysize=as_int(get(result, "keysize")),
             flags=as_str(get(result, "flags")),
             proposal_part=as_int(get(result, "proposal_part")),
+            # IOS prints a bare `proposal part #1` line before the block itself: only a
+            # block that started its fields and lost its last line is cut.
+            truncated=get(result, "spi") is None and get(result, "local") is not None,
         )
 
 
