@@ -30,6 +30,7 @@ from .parse import parse_files, parse_lines
 from .reading import LogReader, open_log
 from .render.jsonl import to_json_line
 from .render.ladder import mermaid_ladder, text_ladder
+from .render.schema import output_schema
 from .render.sessions import diagnosis, sessions_table
 from .render.table import events_table
 from .stream import follow_file, stream_pipe
@@ -83,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     ladder.add_argument("--session", type=int, default=None, help="session id (from `sessions`)")
     ladder.add_argument("--format", choices=("text", "mermaid"), default="text")
     _common(ladder)
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema of the events and sessions this tool writes"
+    )
+    schema.add_argument("--model", choices=("all", "event", "session"), default="all")
     return parser
 
 
@@ -274,7 +279,18 @@ def _ladder(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"events": _events, "sessions": _sessions, "diagnose": _diagnose, "ladder": _ladder}
+def _schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(json.dumps(output_schema(args.model), indent=2) + "\n")
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "events": _events,
+    "sessions": _sessions,
+    "diagnose": _diagnose,
+    "ladder": _ladder,
+    "schema": _schema,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,7 +7,9 @@ and on the canonical fixtures TTP must find every one of them.
 
 from __future__ import annotations
 
-from importlib import resources
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +17,8 @@ import pytest
 from conftest import fixture_logs, load_meta
 from ttp import ttp
 
-from ike_debuglog import parse_file
+from ike_debuglog import UsageError, parse_file, templates
 
-TEMPLATES = resources.files("ike_debuglog.grammars").joinpath("ttp")
 CANONICAL_PACKETS = {"seed-isr4451-ikev2-sa-init", "tekboard-flexvpn-hub-ikev2-auth-request-cfg",
                      "composed-ipv6-initiator-no-proposal-chosen", "composed-responder-invalid-ke-then-ts-unacceptable"}  # fmt: skip
 CANONICAL_IKEV1 = {"github-xe-isakmp-natt-initiator-site-a-console-noise", "github-xe-isakmp-natt-responder-hq-console-noise",
@@ -29,7 +30,7 @@ CANONICAL_REQUESTS = {"seed-isr4451-ikev2-sa-init", "mkdocs-xe-isakmp-ipsec-qm-r
 
 def _ttp(template: str, log: Path, group: str) -> list[dict[str, Any]]:
     parser = ttp(data=log.read_text(encoding="utf-8", errors="replace"),
-                 template=TEMPLATES.joinpath(template).read_text(encoding="utf-8"))  # fmt: skip
+                 template=str(templates.path(template)))  # fmt: skip
     parser.parse()
     records: list[dict[str, Any]] = parser.result()[0][0].get(group, [])
     return records if isinstance(records, list) else [records]
@@ -94,7 +95,7 @@ def test_ttp_templates_agree_with_the_grammars(log: Path) -> None:
     events = list(parse_file(log, year=load_meta(log)["year"]))
     packets = [_event_packet(e) for e in events
                if e.kind == "ikev2_packet" and e.initiator_spi and e.vrf and e.exchange]  # fmt: skip
-    found = [_ttp_packet(r) for r in _ttp("ikev2_packet.ttp", log, "packets")
+    found = [_ttp_packet(r) for r in _ttp("ikev2_packet", log, "packets")
              if "initiator_spi" in r and "exchange" in r]  # fmt: skip
     assert all(packet in packets for packet in found)
     if log.stem in CANONICAL_PACKETS:
@@ -103,7 +104,7 @@ def test_ttp_templates_agree_with_the_grammars(log: Path) -> None:
     ikev1 = [
         _event_ikev1(e) for e in events if e.kind == "ikev1_packet" and e.local_port is not None
     ]
-    found_ikev1 = [_ttp_ikev1(r) for r in _ttp("ikev1_packet.ttp", log, "packets") if "state" in r]
+    found_ikev1 = [_ttp_ikev1(r) for r in _ttp("ikev1_packet", log, "packets") if "state" in r]
     assert all(packet in ikev1 for packet in found_ikev1)
     if log.stem in CANONICAL_IKEV1:
         assert found_ikev1 == ikev1 and ikev1
@@ -111,8 +112,42 @@ def test_ttp_templates_agree_with_the_grammars(log: Path) -> None:
     requests = [_event_request(e) for e in events
                 if e.kind in _FUNCTIONS and e.local and e.local.port is not None and e.spi is not None]  # fmt: skip
     found_requests = [
-        _ttp_request(r) for r in _ttp("ipsec_sa_request.ttp", log, "requests") if "spi" in r
+        _ttp_request(r) for r in _ttp("ipsec_sa_request", log, "requests") if "spi" in r
     ]
     assert all(request in requests for request in found_requests)
     if log.stem in CANONICAL_REQUESTS:
         assert found_requests == requests and requests
+
+
+SEED = next(log for log in fixture_logs() if log.stem == "seed-isr4451-ikev2-sa-init")
+
+
+def test_netmiko_reads_show_logging_with_the_packaged_template() -> None:
+    # What `send_command("show logging", use_ttp=True, ttp_template=...)` runs on the
+    # device's output.
+    from netmiko.utilities import get_structured_data_ttp
+
+    output = SEED.read_text(encoding="utf-8")
+    result = get_structured_data_ttp(
+        output, template=str(templates.path("ikev2_packet")), raise_parsing_error=True
+    )
+    assert isinstance(result, list)
+    packets = result[0][0]["packets"]
+    events = [e for e in parse_file(SEED, year=2025) if e.kind == "ikev2_packet"]
+    assert [_ttp_packet(p) for p in packets] == [_event_packet(e) for e in events]
+
+
+def test_ttp_command_line_reads_the_packaged_template(tmp_path: Path) -> None:
+    ttp_script = Path(sys.executable).parent / "ttp"  # the command `pip install ttp` puts there
+    command = [str(ttp_script), "-d", str(SEED), "-t", str(templates.path("ikev2_packet.ttp")),
+               "-o", "json"]  # fmt: skip
+    printed = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tmp_path)
+    packets = json.loads(printed.stdout)[0][0]["packets"]
+    assert len(packets) == sum(1 for e in parse_file(SEED, year=2025) if e.kind == "ikev2_packet")
+
+
+def test_template_names_and_a_clear_error_for_an_unknown_one() -> None:
+    assert templates.names() == ["ikev1_packet", "ikev2_packet", "ipsec_sa_request"]
+    assert all(templates.path(name).is_file() for name in templates.names())
+    with pytest.raises(UsageError, match="there are: ikev1_packet, ikev2_packet"):
+        templates.path("ikev3_packet")
