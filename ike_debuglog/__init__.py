@@ -24,6 +24,7 @@ from .correlate import (
     SessionMessage,
     correlate,
 )
+from .drift import DriftTemplate, drift
 from .errors import IkeDebuglogError, InputError, UsageError
 from .events import (
     EVENT_ADAPTER,
@@ -85,6 +86,7 @@ __all__ = [
     "REASONS",
     "ChildSa",
     "Correlator",
+    "DriftTemplate",
     "Endpoint",
     "Event",
     "EventBase",
@@ -139,6 +141,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "correlate",
+    "drift",
     "event_from_message",
     "frame_lines",
     "open_log",

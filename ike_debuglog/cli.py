@@ -24,6 +24,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from . import __version__
 from .correlate import Correlator, Session
+from .drift import drift
 from .errors import IkeDebuglogError, InputError, UsageError
 from .events import Event
 from .parse import parse_files, parse_lines
@@ -32,7 +33,7 @@ from .render.jsonl import to_json_line
 from .render.ladder import mermaid_ladder, text_ladder
 from .render.schema import output_schema
 from .render.sessions import diagnosis, sessions_table
-from .render.table import events_table
+from .render.table import drift_table, events_table
 from .stream import follow_file, stream_pipe
 
 EXIT_OK = 0
@@ -84,6 +85,13 @@ def _parser() -> argparse.ArgumentParser:
     ladder.add_argument("--session", type=int, default=None, help="session id (from `sessions`)")
     ladder.add_argument("--format", choices=("text", "mermaid"), default="text")
     _common(ladder)
+    drift = commands.add_parser(
+        "drift",
+        help="list the crypto debug wording no grammar knows, as templates with counts",
+    )
+    drift.add_argument("file", help="log file, or - for standard input")
+    drift.add_argument("--format", choices=("table", "jsonl"), default="table")
+    _common(drift)
     schema = commands.add_parser(
         "schema", help="print the JSON Schema of the events and sessions this tool writes"
     )
@@ -279,6 +287,16 @@ def _ladder(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _drift(args: argparse.Namespace) -> int:
+    found = drift(_read(args.file, args.year, progress=args.format == "table"))
+    out = sys.stdout
+    if args.format == "jsonl":
+        out.writelines(template.model_dump_json() + "\n" for template in found)
+    else:
+        Console(file=out, width=None if out.isatty() else 200).print(drift_table(found))
+    return EXIT_OK
+
+
 def _schema(args: argparse.Namespace) -> int:
     sys.stdout.write(json.dumps(output_schema(args.model), indent=2) + "\n")
     return EXIT_OK
@@ -289,6 +307,7 @@ _COMMANDS = {
     "sessions": _sessions,
     "diagnose": _diagnose,
     "ladder": _ladder,
+    "drift": _drift,
     "schema": _schema,
 }
 

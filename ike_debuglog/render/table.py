@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from rich.table import Table
 
+from ..drift import DriftTemplate
 from ..events import (
     Endpoint,
     EventBase,
@@ -127,5 +128,18 @@ def events_table(events: Iterable[EventBase], *, title: str | None = None) -> Ta
             "" if session is None else str(session),
             getattr(event, "step", None) if isinstance(event, Ikev1Packet) else "",
             describe(event),
+        )
+    return table
+
+
+def drift_table(templates: Iterable[DriftTemplate]) -> Table:
+    """The unknown crypto wording of a log, most frequent first."""
+    table = Table(title="Crypto records no grammar knows", title_justify="left")
+    for column, justify in (("count", "right"), ("first line", "right"), ("family", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    table.add_column("template", overflow="fold")
+    for template in templates:
+        table.add_row(
+            str(template.count), str(template.first_line), template.family, template.template
         )
     return table
