@@ -14,10 +14,10 @@ import stat
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -29,6 +29,7 @@ from .errors import IkeDebuglogError, InputError, UsageError
 from .events import Event
 from .parse import parse_files, parse_lines
 from .reading import LogReader, open_log
+from .render import ecs, ocsf
 from .render.jsonl import to_json_line
 from .render.ladder import mermaid_ladder, text_ladder
 from .render.schema import output_schema
@@ -57,7 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     events.add_argument(
         "--workers", type=int, default=None, help="processes for several files (default: CPUs)"
     )
-    events.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    events.add_argument(
+        "--format",
+        choices=("jsonl", "table", "ecs", "ocsf"),
+        default="jsonl",
+        help="JSON Lines (default), a table, or Elastic (ECS) / OCSF documents, one per line",
+    )
     events.add_argument(
         "--include-unrecognized", action="store_true", help="also print the lines no grammar knows"
     )
@@ -71,7 +77,12 @@ def _parser() -> argparse.ArgumentParser:
         "sessions", help="one line per IKE session: peer, role, SPIs, outcome, reason"
     )
     sessions.add_argument("file", help="log file, or - for standard input")
-    sessions.add_argument("--format", choices=("table", "jsonl"), default="table")
+    sessions.add_argument(
+        "--format",
+        choices=("table", "jsonl", "ecs", "ocsf"),
+        default="table",
+        help="a table (default), JSON Lines, or Elastic (ECS) / OCSF documents, one per line",
+    )
     _common(sessions)
     diagnose = commands.add_parser(
         "diagnose",
@@ -209,10 +220,15 @@ def _events(args: argparse.Namespace) -> int:
                 counts[event.kind] += 1
             if args.format == "table":
                 shown.append(event)
+            elif args.format in _EXPORTS:
+                document = _EXPORTS[args.format][0](event)
+                if label is not None:
+                    document.setdefault("log", {})["file"] = {"path": label}
+                out.write(_compact(document) + "\n")
             else:
                 out.write(head + to_json_line(event)[1:] + "\n")
-                if live:
-                    out.flush()
+            if live and args.format != "table":
+                out.flush()
         if args.format == "table":
             console.print(events_table(shown, title=label))
     out.flush()
@@ -220,16 +236,32 @@ def _events(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: --format name: (event document, session document).
+_EXPORTS: dict[
+    str, tuple[Callable[[Event], dict[str, Any]], Callable[[Session], dict[str, Any]]]
+] = {
+    "ecs": (ecs.event_document, ecs.session_document),
+    "ocsf": (ocsf.event_document, ocsf.session_document),
+}
+
+
+def _compact(document: dict[str, Any]) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
 def _sessions_of(args: argparse.Namespace) -> Iterator[Session]:
-    table = getattr(args, "format", "text") != "jsonl"
+    table = getattr(args, "format", "text") in ("table", "text")
     return Correlator().run(_read(args.file, args.year, progress=table))
 
 
 def _sessions(args: argparse.Namespace) -> int:
     out = sys.stdout
-    if args.format == "jsonl":
+    if args.format != "table":
         for session in _sessions_of(args):  # streamed: each session as soon as it ends
-            out.write(session.model_dump_json() + "\n")
+            if args.format in _EXPORTS:
+                out.write(_compact(_EXPORTS[args.format][1](session)) + "\n")
+            else:
+                out.write(session.model_dump_json() + "\n")
         out.flush()
         return EXIT_OK
     found = sorted(_sessions_of(args), key=lambda session: session.id)
