@@ -19,6 +19,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any, TextIO
 
+from prometheus_client import start_http_server
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -32,6 +33,7 @@ from .reading import LogReader, open_log
 from .render import ecs, ocsf
 from .render.jsonl import to_json_line
 from .render.ladder import mermaid_ladder, text_ladder
+from .render.metrics import Metrics
 from .render.schema import output_schema
 from .render.sessions import diagnosis, sessions_table
 from .render.table import drift_table, events_table
@@ -103,6 +105,23 @@ def _parser() -> argparse.ArgumentParser:
     drift.add_argument("file", help="log file, or - for standard input")
     drift.add_argument("--format", choices=("table", "jsonl"), default="table")
     _common(drift)
+    metrics = commands.add_parser(
+        "metrics",
+        help="Prometheus metrics of a log: sessions by outcome, retransmissions, error "
+        "notifies, packets (text exposition, or served over HTTP with --serve)",
+    )
+    metrics.add_argument("file", help="log file, or - for standard input")
+    metrics.add_argument(
+        "--serve",
+        type=int,
+        metavar="PORT",
+        default=None,
+        help="serve /metrics on this port while following the file (or standard input)",
+    )
+    metrics.add_argument(
+        "--bind", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)"
+    )
+    _common(metrics)
     schema = commands.add_parser(
         "schema", help="print the JSON Schema of the events and sessions this tool writes"
     )
@@ -329,6 +348,35 @@ def _drift(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _observed(events: Iterable[Event], metrics: Metrics) -> Iterator[Event]:
+    for event in events:
+        metrics.observe_event(event)
+        yield event
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    metrics = Metrics()
+    if args.serve is None:
+        events = _read(args.file, args.year, progress=False)
+        for session in Correlator().run(_observed(events, metrics)):
+            metrics.observe_session(session)
+        sys.stdout.write(metrics.exposition().decode())
+        return EXIT_OK
+    if args.file == "-":
+        live = stream_pipe(sys.stdin.buffer, year=args.year)
+    else:
+        open_log(args.file).close()  # a missing or binary file is an error before serving
+        live = follow_file(args.file, year=args.year)
+    try:
+        start_http_server(args.serve, addr=args.bind, registry=metrics.registry)
+    except OSError as error:
+        raise UsageError(f"cannot serve on {args.bind}:{args.serve}: {error.strerror}") from error
+    print(f"serving http://{args.bind}:{args.serve}/metrics", file=sys.stderr, flush=True)
+    for session in Correlator().run(_observed(live, metrics)):
+        metrics.observe_session(session)
+    return EXIT_OK
+
+
 def _schema(args: argparse.Namespace) -> int:
     sys.stdout.write(json.dumps(output_schema(args.model), indent=2) + "\n")
     return EXIT_OK
@@ -340,6 +388,7 @@ _COMMANDS = {
     "diagnose": _diagnose,
     "ladder": _ladder,
     "drift": _drift,
+    "metrics": _metrics,
     "schema": _schema,
 }
 

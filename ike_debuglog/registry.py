@@ -220,6 +220,22 @@ def is_error_notify(code: int) -> bool:
     return code < NOTIFY_ERROR_LIMIT
 
 
+#: IKEv1 notify messages that carry status, not an error, as IOS prints their names:
+#: RFC 2408 section 3.14.1 (16384 and up are status: CONNECTED, RESPONDER-LIFETIME,
+#: REPLAY-STATUS, INITIAL-CONTACT) and RFC 3706 (dead peer detection).
+IKEV1_STATUS_NOTIFIES: Final = frozenset(
+    {"CONNECTED", "RESPONDER_LIFETIME", "REPLAY_STATUS", "INITIAL_CONTACT", "R_U_THERE",
+     "R_U_THERE_ACK"}
+)  # fmt: skip
+
+
+def is_ikev1_error_notify(name: str) -> bool:
+    """Whether an IKEv1 notify, by its printed name, reports an error (IOS prints dead peer
+    detection as ``DPD/R-U-THERE``)."""
+    canonical = name.upper().replace("-", "_")
+    return not canonical.startswith("DPD") and canonical not in IKEV1_STATUS_NOTIFIES
+
+
 def payload_type(token: str) -> PayloadType | None:
     """The registry row for a payload token as IOS prints it (``N``, ``VID``, ``ENCR`` ...)."""
     code = CISCO_PAYLOAD_TOKENS.get(token)
