@@ -74,6 +74,7 @@ from .events import (
 from .framing import Message, frame_lines
 from .parse import event_from_message, parse_file, parse_files, parse_lines, parse_text
 from .reading import LogReader, open_log
+from .redact import Redactor
 from .steps import Ikev1Steps
 
 __version__ = "0.1.0.dev0"
@@ -84,6 +85,7 @@ logging.getLogger("ike_debuglog").addHandler(logging.NullHandler())
 __all__ = [
     "EVENT_ADAPTER",
     "REASONS",
+    "Redactor",
     "ChildSa",
     "Correlator",
     "DriftTemplate",

@@ -30,6 +30,7 @@ from .errors import IkeDebuglogError, InputError, UsageError
 from .events import Event
 from .parse import parse_files, parse_lines
 from .reading import LogReader, open_log
+from .redact import Redactor
 from .render import ecs, ocsf
 from .render.jsonl import to_json_line
 from .render.ladder import mermaid_ladder, text_ladder
@@ -122,6 +123,23 @@ def _parser() -> argparse.ArgumentParser:
         "--bind", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)"
     )
     _common(metrics)
+    redact = commands.add_parser(
+        "redact",
+        help="write the log with addresses, host names, identities, users and key names "
+        "replaced by consistent pseudonyms (SPIs and structure kept)",
+    )
+    redact.add_argument("file", help="log file, or - for standard input")
+    redact.add_argument(
+        "--key",
+        default=None,
+        help="secret that makes pseudonyms repeatable across runs (default: random per run)",
+    )
+    redact.add_argument(
+        "--mapping",
+        type=Path,
+        default=None,
+        help="also write what became what to this JSON file (keep it private)",
+    )
     schema = commands.add_parser(
         "schema", help="print the JSON Schema of the events and sessions this tool writes"
     )
@@ -377,6 +395,20 @@ def _metrics(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _redact(args: argparse.Namespace) -> int:
+    redactor = Redactor(args.key.encode() if args.key is not None else None)
+    if args.file == "-":
+        reader = LogReader(sys.stdin.buffer, name="standard input")
+    else:
+        reader = open_log(args.file)
+    with closing(reader):
+        sys.stdout.writelines(redactor.lines(reader))
+    sys.stdout.flush()
+    if args.mapping is not None:
+        args.mapping.write_text(json.dumps(redactor.mapping, indent=2) + "\n", encoding="utf-8")
+    return EXIT_OK
+
+
 def _schema(args: argparse.Namespace) -> int:
     sys.stdout.write(json.dumps(output_schema(args.model), indent=2) + "\n")
     return EXIT_OK
@@ -389,6 +421,7 @@ _COMMANDS = {
     "ladder": _ladder,
     "drift": _drift,
     "metrics": _metrics,
+    "redact": _redact,
     "schema": _schema,
 }
 
