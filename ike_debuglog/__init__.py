@@ -85,7 +85,6 @@ logging.getLogger("ike_debuglog").addHandler(logging.NullHandler())
 __all__ = [
     "EVENT_ADAPTER",
     "REASONS",
-    "Redactor",
     "ChildSa",
     "Correlator",
     "DriftTemplate",
@@ -136,6 +135,7 @@ __all__ = [
     "Message",
     "Payload",
     "Proxy",
+    "Redactor",
     "Session",
     "SessionMessage",
     "SyslogMessage",
