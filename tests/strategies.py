@@ -36,7 +36,7 @@ notify = st.one_of(
     st.integers(1, 65535).map(lambda n: f"NOTIFY(Unknown - {n})"),
 )
 payload = st.one_of(st.sampled_from(sorted(registry.CISCO_PAYLOAD_TOKENS)), notify)
-host_names = st.from_regex(r"[a-z][a-z0-9\-]{0,14}[a-z0-9]", fullmatch=True)
+host_names = st.from_regex(r"(rtr|fw|hub|spoke)-[a-z0-9]{1,10}", fullmatch=True)
 
 
 @st.composite
