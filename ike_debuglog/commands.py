@@ -1,0 +1,318 @@
+"""The subcommands of ``ike-debuglog``: each reads its input, calls the library and
+renders the result (the argument parser and exit handling live in :mod:`.cli`).
+
+Exit status: 0 success, 1 (``diagnose``) when a session failed or did not complete,
+2 usage or input error (raised as :class:`IkeDebuglogError`, printed as one line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import stat
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any, TextIO
+
+from prometheus_client import start_http_server
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .correlate import Correlator, Session
+from .drift import drift
+from .errors import InputError, UsageError
+from .events import Event
+from .parse import parse_files, parse_lines
+from .reading import LogReader, open_log
+from .redact import Redactor
+from .render import ecs, ocsf
+from .render.jsonl import to_json_line
+from .render.ladder import mermaid_ladder, text_ladder
+from .render.metrics import Metrics
+from .render.schema import output_schema
+from .render.sessions import diagnosis, sessions_table
+from .render.table import drift_table, events_table
+from .stream import follow_file, stream_pipe
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+#: Inputs at least this large get a progress bar (on a terminal, outside JSON mode).
+PROGRESS_BYTES = 5_000_000
+
+
+def wants_progress(path: str, stream: TextIO, *, json_output: bool) -> bool:
+    """A progress bar only helps a person watching a long read: a large regular file, a
+    terminal on stderr, and output that is not JSON for a script."""
+    if json_output or path == "-" or not stream.isatty():
+        return False
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size >= PROGRESS_BYTES
+
+
+def _with_progress(reader: LogReader, path: str) -> Iterator[str]:
+    """The reader's lines, advancing a progress bar on stderr by the bytes read."""
+    size = os.stat(path).st_size
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(Path(path).name, total=size)
+        for number, line in enumerate(reader):
+            if not number % 4096:
+                progress.update(task, completed=reader.bytes_read)
+            yield line
+
+
+def _read(
+    path: str, year: int | None, *, progress: bool = False, notes: list[str] | None = None
+) -> Iterator[Event]:
+    """The events of one input; reading notes (encoding, compression, replaced bytes) go
+    to ``notes``.  An empty input is an input error: a collection step went wrong."""
+    if path == "-":
+        stdin = sys.stdin.buffer
+        if not stdin.isatty() and stat.S_ISFIFO(os.fstat(stdin.fileno()).st_mode):
+            yield from stream_pipe(stdin, year=year)  # live: events as lines arrive
+            return
+        reader = LogReader(stdin, name="standard input")
+    else:
+        reader = open_log(path)
+    with closing(reader):
+        lines: Iterable[str] = reader
+        if progress and wants_progress(path, sys.stderr, json_output=False):
+            lines = _with_progress(reader, path)
+        yield from parse_lines(lines, year=year)
+    if reader.lines == 0:
+        raise InputError(f"{reader.name}: empty, no lines to read")
+    if notes is not None and reader.describe():
+        notes.append(f"{reader.name}: {reader.describe()}")
+
+
+def _summary(counts: Counter[str], unrecognized_lines: int, notes: list[str]) -> str:
+    kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items()))
+    total = sum(counts.values())
+    summary = f"{total} events ({kinds or 'none'}); {unrecognized_lines} unrecognised lines"
+    return "; ".join([summary, *notes])
+
+
+def _event_sources(
+    args: argparse.Namespace, notes: list[str]
+) -> Iterator[tuple[str | None, Iterable[Event]]]:
+    """(file label, events) per input: one unlabelled stream, or several files in order."""
+    files: list[str] = args.file
+    if len(files) == 1:
+        if args.follow:
+            yield None, follow_file(files[0], year=args.year)
+        else:
+            table = args.format == "table"
+            yield None, _read(files[0], args.year, progress=table, notes=notes)
+        return
+    if "-" in files or args.follow:
+        raise UsageError("standard input and --follow take a single input")
+    for path, events in parse_files(files, workers=args.workers, year=args.year):
+        yield str(path), events
+
+
+def _events(args: argparse.Namespace) -> int:
+    counts: Counter[str] = Counter()
+    unrecognized_lines = 0
+    out = sys.stdout
+    live = args.follow or args.file == ["-"]
+    if args.follow and args.file == ["-"]:
+        raise UsageError("--follow reads a file; standard input is already read as it comes")
+    console = Console(file=out, width=None if out.isatty() else 200)
+    notes: list[str] = []
+    for label, events in _event_sources(args, notes):
+        shown: list[Event] = []
+        # Several files: each JSON line says which file it comes from.
+        head = "{" if label is None else "{" + f'"file":{json.dumps(label)},'
+        for event in events:
+            if event.kind == "unrecognized":
+                unrecognized_lines += event.end_line - event.line + 1
+                if not args.include_unrecognized:
+                    continue
+            else:
+                counts[event.kind] += 1
+            if args.format == "table":
+                shown.append(event)
+            elif args.format in _EXPORTS:
+                document = _EXPORTS[args.format][0](event)
+                if label is not None:
+                    document.setdefault("log", {})["file"] = {"path": label}
+                out.write(_compact(document) + "\n")
+            else:
+                out.write(head + to_json_line(event)[1:] + "\n")
+            if live and args.format != "table":
+                out.flush()
+        if args.format == "table":
+            console.print(events_table(shown, title=label))
+    out.flush()
+    print(_summary(counts, unrecognized_lines, notes), file=sys.stderr)
+    return EXIT_OK
+
+
+#: --format name: (event document, session document).
+_EXPORTS: dict[
+    str, tuple[Callable[[Event], dict[str, Any]], Callable[[Session], dict[str, Any]]]
+] = {
+    "ecs": (ecs.event_document, ecs.session_document),
+    "ocsf": (ocsf.event_document, ocsf.session_document),
+}
+
+
+def _compact(document: dict[str, Any]) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+def _sessions_of(args: argparse.Namespace) -> Iterator[Session]:
+    table = getattr(args, "format", "text") in ("table", "text")
+    return Correlator().run(_read(args.file, args.year, progress=table))
+
+
+def _sessions(args: argparse.Namespace) -> int:
+    out = sys.stdout
+    if args.format != "table":
+        for session in _sessions_of(args):  # streamed: each session as soon as it ends
+            if args.format in _EXPORTS:
+                out.write(_compact(_EXPORTS[args.format][1](session)) + "\n")
+            else:
+                out.write(session.model_dump_json() + "\n")
+        out.flush()
+        return EXIT_OK
+    found = sorted(_sessions_of(args), key=lambda session: session.id)
+    Console(file=out, width=None if out.isatty() else 200).print(sessions_table(found))
+    return EXIT_OK
+
+
+def _lines(path: Path, wanted: set[int]) -> dict[int, str]:
+    """The text of the given line numbers, in one pass over the file."""
+    found: dict[int, str] = {}
+    if not wanted:
+        return found
+    last = max(wanted)
+    with closing(open_log(path)) as reader:  # the same lines the parser read
+        for number, line in enumerate(reader, start=1):
+            if number in wanted:
+                found[number] = line.strip()
+            if number >= last:
+                break
+    return found
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory() as spool:
+        path = Path(args.file)
+        if args.file == "-":  # evidence lines are read back: keep a copy of the pipe
+            path = Path(spool) / "stdin.log"
+            with path.open("wb") as copy:
+                shutil.copyfileobj(sys.stdin.buffer, copy)
+        events = _read(str(path), args.year, progress=args.file != "-")
+        sessions = sorted(Correlator().run(events), key=lambda s: s.id)
+        troubled = [s for s in sessions if s.outcome != "established"]
+        text = _lines(path, {n for s in troubled for f in s.findings for n in f.evidence})
+    report: list[str] = []
+    for session in troubled:
+        report.extend([*diagnosis(session, text.get), ""])
+    counts = Counter(session.outcome for session in sessions)
+    summary = ", ".join(
+        f"{counts[o]} {o}" for o in ("established", "failed", "incomplete") if counts[o]
+    )
+    noun = "session" if len(sessions) == 1 else "sessions"
+    report.append(f"{len(sessions)} {noun}" + (f": {summary}" if summary else ""))
+    sys.stdout.write("\n".join(report) + "\n")
+    return EXIT_FAILED if troubled else EXIT_OK
+
+
+def _ladder(args: argparse.Namespace) -> int:
+    sessions = sorted(_sessions_of(args), key=lambda session: session.id)
+    if args.session is not None:
+        sessions = [session for session in sessions if session.id == args.session]
+        if not sessions:
+            raise UsageError(f"no session {args.session}; `ike-debuglog sessions` lists them")
+    draw = mermaid_ladder if args.format == "mermaid" else text_ladder
+    sys.stdout.write("\n".join(draw(session) for session in sessions))
+    return EXIT_OK
+
+
+def _drift(args: argparse.Namespace) -> int:
+    found = drift(_read(args.file, args.year, progress=args.format == "table"))
+    out = sys.stdout
+    if args.format == "jsonl":
+        out.writelines(template.model_dump_json() + "\n" for template in found)
+    else:
+        Console(file=out, width=None if out.isatty() else 200).print(drift_table(found))
+    return EXIT_OK
+
+
+def _observed(events: Iterable[Event], metrics: Metrics) -> Iterator[Event]:
+    for event in events:
+        metrics.observe_event(event)
+        yield event
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    metrics = Metrics()
+    if args.serve is None:
+        events = _read(args.file, args.year, progress=False)
+        for session in Correlator().run(_observed(events, metrics)):
+            metrics.observe_session(session)
+        sys.stdout.write(metrics.exposition().decode())
+        return EXIT_OK
+    if args.file == "-":
+        live = stream_pipe(sys.stdin.buffer, year=args.year)
+    else:
+        open_log(args.file).close()  # a missing or binary file is an error before serving
+        live = follow_file(args.file, year=args.year)
+    try:
+        start_http_server(args.serve, addr=args.bind, registry=metrics.registry)
+    except OSError as error:
+        raise UsageError(f"cannot serve on {args.bind}:{args.serve}: {error.strerror}") from error
+    print(f"serving http://{args.bind}:{args.serve}/metrics", file=sys.stderr, flush=True)
+    for session in Correlator().run(_observed(live, metrics)):
+        metrics.observe_session(session)
+    return EXIT_OK
+
+
+def _redact(args: argparse.Namespace) -> int:
+    redactor = Redactor(args.key.encode() if args.key is not None else None)
+    if args.file == "-":
+        reader = LogReader(sys.stdin.buffer, name="standard input")
+    else:
+        reader = open_log(args.file)
+    with closing(reader):
+        sys.stdout.writelines(redactor.lines(reader))
+    sys.stdout.flush()
+    if args.mapping is not None:
+        args.mapping.write_text(json.dumps(redactor.mapping, indent=2) + "\n", encoding="utf-8")
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(json.dumps(output_schema(args.model), indent=2) + "\n")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "events": _events,
+    "sessions": _sessions,
+    "diagnose": _diagnose,
+    "ladder": _ladder,
+    "drift": _drift,
+    "metrics": _metrics,
+    "redact": _redact,
+    "schema": _schema,
+}
