@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .commands import COMMANDS, EXIT_OK, EXIT_USAGE
@@ -48,43 +49,39 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep reading as the file grows (like tail -f) and print events as they come",
     )
-    _common(events)
-    sessions = commands.add_parser(
-        "sessions", help="one line per IKE session: peer, role, SPIs, outcome, reason"
+    _year(events)
+    sessions = _reads_a_log(
+        commands, "sessions", help="one line per IKE session: peer, role, SPIs, outcome, reason"
     )
-    sessions.add_argument("file", help="log file, or - for standard input")
     sessions.add_argument(
         "--format",
         choices=("table", "jsonl", "ecs", "ocsf"),
         default="table",
         help="a table (default), JSON Lines, or Elastic (ECS) / OCSF documents, one per line",
     )
-    _common(sessions)
-    diagnose = commands.add_parser(
+    _reads_a_log(
+        commands,
         "diagnose",
         help="report the sessions that failed or did not complete, with evidence and hints "
         "(exit 0: all established, 1: some did not come up)",
     )
-    diagnose.add_argument("file", help="log file, or - for standard input")
-    _common(diagnose)
-    ladder = commands.add_parser("ladder", help="draw a session's exchanges between the two peers")
-    ladder.add_argument("file", help="log file, or - for standard input")
+    ladder = _reads_a_log(
+        commands, "ladder", help="draw a session's exchanges between the two peers"
+    )
     ladder.add_argument("--session", type=int, default=None, help="session id (from `sessions`)")
     ladder.add_argument("--format", choices=("text", "mermaid"), default="text")
-    _common(ladder)
-    drift = commands.add_parser(
+    drift = _reads_a_log(
+        commands,
         "drift",
         help="list the crypto debug wording no grammar knows, as templates with counts",
     )
-    drift.add_argument("file", help="log file, or - for standard input")
     drift.add_argument("--format", choices=("table", "jsonl"), default="table")
-    _common(drift)
-    metrics = commands.add_parser(
+    metrics = _reads_a_log(
+        commands,
         "metrics",
         help="Prometheus metrics of a log: sessions by outcome, retransmissions, error "
         "notifies, packets (text exposition, or served over HTTP with --serve)",
     )
-    metrics.add_argument("file", help="log file, or - for standard input")
     metrics.add_argument(
         "--serve",
         type=int,
@@ -95,13 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     metrics.add_argument(
         "--bind", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)"
     )
-    _common(metrics)
-    redact = commands.add_parser(
+    redact = _reads_a_log(
+        commands,
         "redact",
         help="write the log with addresses, host names, identities, users and key names "
         "replaced by consistent pseudonyms (SPIs and structure kept)",
     )
-    redact.add_argument("file", help="log file, or - for standard input")
     redact.add_argument(
         "--key",
         default=None,
@@ -120,7 +116,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _common(command: argparse.ArgumentParser) -> None:
+def _reads_a_log(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, **options: Any
+) -> argparse.ArgumentParser:
+    """A subcommand that reads one log: its file argument and --year."""
+    command = commands.add_parser(name, **options)
+    command.add_argument("file", help="log file, or - for standard input")
+    _year(command)
+    return command
+
+
+def _year(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--year", type=int, default=None, help="year for time stamps that print none (default: now)"
     )
