@@ -78,6 +78,16 @@ def _with_progress(reader: LogReader, path: str) -> Iterator[str]:
             yield line
 
 
+def _reader(path: str) -> LogReader:
+    """A file's lines, or standard input's, by the reading policy."""
+    return LogReader(sys.stdin.buffer, name="standard input") if path == "-" else open_log(path)
+
+
+def _console(out: TextIO) -> Console:
+    """Rich output as wide as the terminal, or 200 columns into a file or pipe."""
+    return Console(file=out, width=None if out.isatty() else 200)
+
+
 def _read(
     path: str, year: int | None, *, progress: bool = False, notes: list[str] | None = None
 ) -> Iterator[Event]:
@@ -88,9 +98,7 @@ def _read(
         if not stdin.isatty() and stat.S_ISFIFO(os.fstat(stdin.fileno()).st_mode):
             yield from stream_pipe(stdin, year=year)  # live: events as lines arrive
             return
-        reader = LogReader(stdin, name="standard input")
-    else:
-        reader = open_log(path)
+    reader = _reader(path)
     with closing(reader):
         lines: Iterable[str] = reader
         if progress and wants_progress(path, sys.stderr, json_output=False):
@@ -134,7 +142,7 @@ def _events(args: argparse.Namespace) -> int:
     live = args.follow or args.file == ["-"]
     if args.follow and args.file == ["-"]:
         raise UsageError("--follow reads a file; standard input is already read as it comes")
-    console = Console(file=out, width=None if out.isatty() else 200)
+    console = _console(out)
     notes: list[str] = []
     for label, events in _event_sources(args, notes):
         shown: list[Event] = []
@@ -194,7 +202,7 @@ def _sessions(args: argparse.Namespace) -> int:
         out.flush()
         return EXIT_OK
     found = sorted(_sessions_of(args), key=lambda session: session.id)
-    Console(file=out, width=None if out.isatty() else 200).print(sessions_table(found))
+    _console(out).print(sessions_table(found))
     return EXIT_OK
 
 
@@ -254,7 +262,7 @@ def _drift(args: argparse.Namespace) -> int:
     if args.format == "jsonl":
         out.writelines(template.model_dump_json() + "\n" for template in found)
     else:
-        Console(file=out, width=None if out.isatty() else 200).print(drift_table(found))
+        _console(out).print(drift_table(found))
     return EXIT_OK
 
 
@@ -289,11 +297,7 @@ def _metrics(args: argparse.Namespace) -> int:
 
 def _redact(args: argparse.Namespace) -> int:
     redactor = Redactor(args.key.encode() if args.key is not None else None)
-    if args.file == "-":
-        reader = LogReader(sys.stdin.buffer, name="standard input")
-    else:
-        reader = open_log(args.file)
-    with closing(reader):
+    with closing(_reader(args.file)) as reader:
         sys.stdout.writelines(redactor.lines(reader))
     sys.stdout.flush()
     if args.mapping is not None:

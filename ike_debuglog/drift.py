@@ -55,7 +55,7 @@ def _text(event: Event) -> tuple[str, str] | None:
     if event.kind == "unrecognized":
         if event.family not in CRYPTO_FAMILIES:
             return None
-        return str(event.family), " ".join(event.text.split("\n"))
+        return str(event.family), event.text.replace("\n", " ")
     if event.kind == "ikev1_message":
         return "isakmp", f"ISAKMP: {event.message}"
     if event.kind == "ipsec_message":
