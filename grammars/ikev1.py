@@ -71,7 +71,7 @@ PACKET = pp.Regex(
     r"\s*(?P<direction>sending|received)\s+packet\s+(?:to|from)\s+(?P<remote>" + _ADDRESS + r")"
     r"(?:\s+(?:" + wrapped("my_port") + r"|" + wrapped("dport") + r")\s+(?P<local_port>\d+)"
     r"\s+(?:" + wrapped("peer_port") + r"|" + wrapped("sport") + r")\s+(?P<remote_port>\d+))?"
-    r"(?:\s+(?P<vrf>(?!\()\S+))?"
+    r"(?:\s+(?P<vrf>[^(\s]\S*))?"
     r"\s+\((?P<role>[IRN])\)\s+" + _STATE
 ) + pp.Suppress(REST)
 

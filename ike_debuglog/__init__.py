@@ -71,8 +71,15 @@ from .events import (
     SyslogMessage,
     Unrecognized,
 )
-from .framing import Message, frame_lines
-from .parse import event_from_message, parse_file, parse_files, parse_lines, parse_text
+from .families import event_from_message
+from .framing import Message
+from .parse import (
+    frame_lines,
+    parse_file,
+    parse_files,
+    parse_lines,
+    parse_text,
+)
 from .reading import LogReader, open_log
 from .redact import Redactor
 from .steps import Ikev1Steps

@@ -8,6 +8,7 @@ Exit status: 0 success, 1 (``diagnose``) when a session failed or did not comple
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -18,8 +19,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
+import polars as pl
 from prometheus_client import start_http_server
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -28,17 +30,19 @@ from .correlate import Correlator, Session
 from .drift import drift
 from .errors import InputError, UsageError
 from .events import Event
-from .parse import parse_files, parse_lines
+from .parse import _checked_files, in_workers, parse_file_batches
+from .pipeline import run
 from .reading import LogReader, open_log
 from .redact import Redactor
 from .render import ecs, ocsf
-from .render.jsonl import to_json_line
+from .render.jsonl import write_batch
 from .render.ladder import mermaid_ladder, text_ladder
 from .render.metrics import Metrics
 from .render.schema import output_schema
 from .render.sessions import diagnosis, sessions_table
 from .render.table import drift_table, events_table
-from .stream import follow_file, stream_pipe
+from .scan.records import RecordBatch
+from .stream import follow_file, follow_reader, pipe_reader, stream_pipe
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -61,8 +65,8 @@ def wants_progress(path: str, stream: TextIO, *, json_output: bool) -> bool:
     return stat.S_ISREG(info.st_mode) and info.st_size >= PROGRESS_BYTES
 
 
-def _with_progress(reader: LogReader, path: str) -> Iterator[str]:
-    """The reader's lines, advancing a progress bar on stderr by the bytes read."""
+def _with_progress(reader: LogReader, path: str) -> Iterator[list[str]]:
+    """The reader's batches of lines, advancing a progress bar on stderr by the bytes read."""
     size = os.stat(path).st_size
     columns = (
         TextColumn("{task.description}"),
@@ -72,10 +76,9 @@ def _with_progress(reader: LogReader, path: str) -> Iterator[str]:
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(Path(path).name, total=size)
-        for number, line in enumerate(reader):
-            if not number % 4096:
-                progress.update(task, completed=reader.bytes_read)
-            yield line
+        for lines in reader.batches():
+            yield lines
+            progress.update(task, completed=reader.bytes_read)
 
 
 def _reader(path: str) -> LogReader:
@@ -88,89 +91,179 @@ def _console(out: TextIO) -> Console:
     return Console(file=out, width=None if out.isatty() else 200)
 
 
-def _read(
-    path: str, year: int | None, *, progress: bool = False, notes: list[str] | None = None
-) -> Iterator[Event]:
-    """The events of one input; reading notes (encoding, compression, replaced bytes) go
-    to ``notes``.  An empty input is an input error: a collection step went wrong."""
-    if path == "-":
-        stdin = sys.stdin.buffer
-        if not stdin.isatty() and stat.S_ISFIFO(os.fstat(stdin.fileno()).st_mode):
-            yield from stream_pipe(stdin, year=year)  # live: events as lines arrive
-            return
+def _live_stdin(path: str) -> bool:
+    if path != "-":
+        return False
+    stdin = sys.stdin.buffer
+    return not stdin.isatty() and stat.S_ISFIFO(os.fstat(stdin.fileno()).st_mode)
+
+
+def _batches(
+    path: str,
+    year: int | None,
+    *,
+    progress: bool = False,
+    notes: list[str] | None = None,
+    follow: bool = False,
+) -> Iterator[RecordBatch]:
+    """The event batches of one input; reading notes (encoding, compression, replaced
+    bytes) go to ``notes``.  An empty input is an input error: a collection step went
+    wrong.  A pipe on standard input and a followed file are read as they come."""
+    if follow:
+        yield from run(follow_reader(path), year=year)
+        return
+    if _live_stdin(path):
+        yield from run(pipe_reader(sys.stdin.buffer), year=year)
+        return
     reader = _reader(path)
     with closing(reader):
-        lines: Iterable[str] = reader
-        if progress and wants_progress(path, sys.stderr, json_output=False):
-            lines = _with_progress(reader, path)
-        yield from parse_lines(lines, year=year)
+        show = progress and wants_progress(path, sys.stderr, json_output=False)
+        yield from run(_with_progress(reader, path) if show else reader.batches(), year=year)
     if reader.lines == 0:
         raise InputError(f"{reader.name}: empty, no lines to read")
     if notes is not None and reader.describe():
         notes.append(f"{reader.name}: {reader.describe()}")
 
 
-def _summary(counts: Counter[str], unrecognized_lines: int, notes: list[str]) -> str:
-    kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items()))
-    total = sum(counts.values())
-    summary = f"{total} events ({kinds or 'none'}); {unrecognized_lines} unrecognised lines"
-    return "; ".join([summary, *notes])
+def _read(
+    path: str, year: int | None, *, progress: bool = False, notes: list[str] | None = None
+) -> Iterator[Event]:
+    """The events of one input (see :func:`_batches`)."""
+    for batch in _batches(path, year, progress=progress, notes=notes):
+        yield from batch.events()
 
 
-def _event_sources(
-    args: argparse.Namespace, notes: list[str]
-) -> Iterator[tuple[str | None, Iterable[Event]]]:
-    """(file label, events) per input: one unlabelled stream, or several files in order."""
-    files: list[str] = args.file
-    if len(files) == 1:
-        if args.follow:
-            yield None, follow_file(files[0], year=args.year)
-        else:
-            table = args.format == "table"
-            yield None, _read(files[0], args.year, progress=table, notes=notes)
-        return
-    if "-" in files or args.follow:
-        raise UsageError("standard input and --follow take a single input")
-    for path, events in parse_files(files, workers=args.workers, year=args.year):
-        yield str(path), events
+class _Tally:
+    """Events by kind and unrecognised lines, for the summary line."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.unrecognized_lines = 0
+
+    def batch(self, batch: RecordBatch) -> None:
+        spans = batch.spans()
+        for kind, count in spans.get_column("kind").value_counts().iter_rows():
+            if kind != "unrecognized":
+                self.counts[kind] += count
+        unknown = spans.filter(pl.col("kind") == "unrecognized")
+        self.unrecognized_lines += int(
+            (unknown.get_column("end_line") - unknown.get_column("line") + 1).sum()
+        )
+
+    def merge(self, other: _Tally) -> None:
+        self.counts.update(other.counts)
+        self.unrecognized_lines += other.unrecognized_lines
+
+    def summary(self, notes: list[str]) -> str:
+        kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(self.counts.items()))
+        total = sum(self.counts.values())
+        summary = (
+            f"{total} events ({kinds or 'none'}); {self.unrecognized_lines} unrecognised lines"
+        )
+        return "; ".join([summary, *notes])
 
 
 def _events(args: argparse.Namespace) -> int:
-    counts: Counter[str] = Counter()
-    unrecognized_lines = 0
-    out = sys.stdout
-    live = args.follow or args.file == ["-"]
-    if args.follow and args.file == ["-"]:
+    files: list[str] = args.file
+    if args.follow and files == ["-"]:
         raise UsageError("--follow reads a file; standard input is already read as it comes")
-    console = _console(out)
+    if len(files) > 1 and ("-" in files or args.follow):
+        raise UsageError("standard input and --follow take a single input")
     notes: list[str] = []
-    for label, events in _event_sources(args, notes):
+    tally = _json_lines(args, notes) if args.format == "jsonl" else _event_documents(args, notes)
+    print(tally.summary(notes), file=sys.stderr)
+    return EXIT_OK
+
+
+def _json_lines(args: argparse.Namespace, notes: list[str]) -> _Tally:
+    """JSON Lines, written from each batch's tables; several files by worker processes."""
+    files: list[str] = args.file
+    out = sys.stdout.buffer
+    if len(files) > 1:
+        return _json_files(files, args, notes, out)
+    tally = _Tally()
+    live = args.follow or _live_stdin(files[0])
+    for batch in _batches(files[0], args.year, notes=notes, follow=args.follow):
+        tally.batch(batch)
+        write_batch(out, batch, unrecognized=args.include_unrecognized)
+        if live:
+            out.flush()
+    out.flush()
+    return tally
+
+
+def _json_files(
+    files: list[str], args: argparse.Namespace, notes: list[str], out: IO[bytes]
+) -> _Tally:
+    checked = _checked_files(files)
+    tally = _Tally()
+    with tempfile.TemporaryDirectory() as spool:
+        work = functools.partial(_json_file, spool=spool, unrecognized=args.include_unrecognized)
+        results = (
+            map(work, [str(file) for file in checked], [args.year] * len(checked))
+            if args.workers == 1
+            else in_workers(work, checked, args.year, args.workers)
+        )
+        for written, part, note in results:
+            with open(written, "rb") as handle:
+                shutil.copyfileobj(handle, out)
+            os.unlink(written)
+            tally.merge(part)
+            notes.extend(note)
+    out.flush()
+    return tally
+
+
+def _json_file(
+    path: str, year: int | None, *, spool: str, unrecognized: bool
+) -> tuple[str, _Tally, list[str]]:
+    """One file's JSON Lines, each object led by its ``file``, into a file of the spool
+    folder (a worker's result: a path, not the events)."""
+    tally = _Tally()
+    notes: list[str] = []
+    handle, written = tempfile.mkstemp(dir=spool, suffix=".jsonl")
+    with os.fdopen(handle, "wb") as out:
+        for batch in _batches(path, year, notes=notes):
+            tally.batch(batch)
+            write_batch(out, batch, unrecognized=unrecognized, file=str(Path(path)))
+    return written, tally, notes
+
+
+def _event_documents(args: argparse.Namespace, notes: list[str]) -> _Tally:
+    """A table, or ECS / OCSF documents: these are built from the events."""
+    tally = _Tally()
+    out = sys.stdout
+    console = _console(out)
+    files: list[str] = args.file
+    live = args.follow or _live_stdin(files[0])
+    sources: Iterable[tuple[str | None, Iterable[RecordBatch]]]
+    if len(files) == 1:
+        table = args.format == "table"
+        one = _batches(files[0], args.year, progress=table, notes=notes, follow=args.follow)
+        sources = [(None, one)]
+    else:
+        several = parse_file_batches(files, workers=args.workers, year=args.year)
+        sources = ((str(path), batches) for path, batches in several)
+    for label, batches in sources:
         shown: list[Event] = []
-        # Several files: each JSON line says which file it comes from.
-        head = "{" if label is None else "{" + f'"file":{json.dumps(label)},'
-        for event in events:
-            if event.kind == "unrecognized":
-                unrecognized_lines += event.end_line - event.line + 1
-                if not args.include_unrecognized:
+        for batch in batches:
+            tally.batch(batch)
+            for event in batch.events():
+                if event.kind == "unrecognized" and not args.include_unrecognized:
                     continue
-            else:
-                counts[event.kind] += 1
-            if args.format == "table":
-                shown.append(event)
-            elif args.format in _EXPORTS:
+                if args.format == "table":
+                    shown.append(event)
+                    continue
                 document = _EXPORTS[args.format][0](event)
                 if label is not None:
                     document.setdefault("log", {})["file"] = {"path": label}
                 out.write(_compact(document) + "\n")
-            else:
-                out.write(head + to_json_line(event)[1:] + "\n")
             if live and args.format != "table":
                 out.flush()
         if args.format == "table":
             console.print(events_table(shown, title=label))
     out.flush()
-    print(_summary(counts, unrecognized_lines, notes), file=sys.stderr)
-    return EXIT_OK
+    return tally
 
 
 #: --format name: (event document, session document).

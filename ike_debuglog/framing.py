@@ -13,13 +13,10 @@ spans of all messages cover every input line exactly once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timezone
 from functools import lru_cache
 from typing import Final, NamedTuple
-
-from .reading import decode_line
 
 MONTHS: Final[dict[str, int]] = {
     name: number
@@ -31,40 +28,52 @@ MONTHS: Final[dict[str, int]] = {
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _UTC_NAMES: Final = frozenset({"UTC", "GMT", "Z", "UT"})
 
+# The parts of a line prefix, shared by the Python pattern below and the bulk scan's
+# pattern (scan/frame.py), which spells the lookaheads its engine lacks otherwise.
+#: RFC 3164 server stamp and the host after it.
+BSD_PART: Final = (
+    rf"(?P<bsd>{_MONTH}[ ]{{1,2}}\d{{1,2}}[ ]\d\d:\d\d:\d\d)[ ]"
+    r"(?P<bsd_host>[A-Za-z0-9][\w.\-:]*[\w])[ ]"
+)
+#: What may follow a server's host name: a sequence number, a device stamp, a message.
+AFTER_HOST: Final = rf"(?:\d+:[ ]|[*.]?{_MONTH}|%|\d{{2}}:\d\d:\d\d)"
+#: IOS sequence number.
+SEQUENCE_PART: Final = r"(?:(?P<seq>\d+):[ ])?"
+#: IOS date stamp (with year, milliseconds and zone where configured) or uptime stamp.
+STAMP_PART: Final = (
+    r"(?P<marker>[*.]|-[ ])?"
+    r"(?:"
+    rf"(?P<stamp>(?P<second>{_MONTH}[ ]{{1,2}}\d{{1,2}}(?:[ ]\d{{4}})?[ ]\d\d:\d\d:\d\d)"
+    r"(?:\.(?P<fraction>\d{1,6}))?"
+    r"(?:[ ](?P<tz>[A-Za-z]{2,5}(?:[+-]\d{1,2})?))?)"
+    r"|(?P<uptime>(?:\d+[ywdh]){1,3}\d*|\d\d:\d\d:\d\d(?:\.\d{1,6})?)"
+    r")"
+)
+#: `logging origin-id` host name between the stamp and a syslog message.
+ORIGIN_HOST: Final = r"(?P<origin>[A-Za-z0-9][\w.\-]*)"
+
 #: Everything IOS, a paste site or a syslog server may put before the message text.
 #: Groups: quote (markdown "> "), pri (<N>), iso / iso_host (RFC 5424 or ISO-stamped
 #: server files), bsd / bsd_host (RFC 3164 server stamp and host), seq (IOS sequence
 #: number), marker (* or . clock flags, or a markdown bullet), stamp (IOS date stamp),
 #: uptime (IOS uptime stamp), origin (host name after the stamp, `logging origin-id`).
 PREFIX_RE: Final = re.compile(
-    rf"""
-    (?P<quote>(?:>[ \t]?)+)?
-    [ \t]*
-    (?:<(?P<pri>\d{{1,3}})>(?:1[ ])?:?)?
-    (?:
-        (?P<iso>\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?):?[ ]
-        (?:(?P<iso_host>(?![A-Za-z]+\()[A-Za-z0-9][\w.\-:]*)[ ](?:-[ ]-[ ]-[ ]-[ ])?
-            (?=\d+:[ ]|[*.]?{_MONTH}|%|\d{{2}}:\d\d:\d\d|[\w\-]+:[ ]))?
-    |
-        (?P<bsd>{_MONTH}[ ]{{1,2}}\d{{1,2}}[ ]\d\d:\d\d:\d\d)[ ]
-        (?P<bsd_host>[A-Za-z0-9][\w.\-:]*[\w])[ ]
-        (?=\d+:[ ]|[*.]?{_MONTH}|%|\d{{2}}:\d\d:\d\d)
-    )?
-    (?:(?P<seq>\d+):[ ])?
-    (?:
-        (?P<marker>[*.]|-[ ])?
-        (?:
-            (?P<stamp>(?P<second>{_MONTH}[ ]{{1,2}}\d{{1,2}}(?:[ ]\d{{4}})?[ ]\d\d:\d\d:\d\d)
-                (?:\.(?P<fraction>\d{{1,6}}))?
-                (?:[ ](?P<tz>[A-Za-z]{{2,5}}(?:[+-]\d{{1,2}})?))?)
-        |
-            (?P<uptime>(?:\d+[ywdh]){{1,3}}\d*|\d\d:\d\d:\d\d(?:\.\d{{1,6}})?)
-        )
-        (?::[ ]?|[ ](?=\[IKEv))  # ASA debug stamps have no colon: `Sep 15 03:14:00 [IKEv1]`
-        (?:(?P<origin>[A-Za-z0-9][\w.\-]*)[ ](?=%[A-Z]))?
-    )?
-    """,
-    re.VERBOSE,
+    r"(?P<quote>(?:>[ \t]?)+)?"
+    r"[ \t]*"
+    r"(?:<(?P<pri>\d{1,3})>(?:1[ ])?:?)?"
+    r"(?:"
+    r"(?P<iso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?):?[ ]"
+    r"(?:(?P<iso_host>(?![A-Za-z]+\()[A-Za-z0-9][\w.\-:]*)[ ](?:-[ ]-[ ]-[ ]-[ ])?"
+    rf"(?=\d+:[ ]|[*.]?{_MONTH}|%|\d{{2}}:\d\d:\d\d|[\w\-]+:[ ]))?"
+    rf"|{BSD_PART}(?={AFTER_HOST})"
+    r")?"
+    + SEQUENCE_PART
+    + r"(?:"
+    + STAMP_PART
+    # ASA debug stamps have no colon: `Sep 15 03:14:00 [IKEv1]`.
+    + r"(?::[ ]?|[ ](?=\[IKEv))"
+    + rf"(?:{ORIGIN_HOST}[ ](?=%[A-Z]))?"
+    + r")?"
 )
 
 #: A line whose text (after its prefix) starts with one of these begins a new record.
@@ -131,7 +140,7 @@ class Message(NamedTuple):
     ``lines`` holds the record's non-blank lines with the prefix removed from the first
     and surrounding white space removed from all; ``line``/``end_line`` span every
     physical line the message owns, trailing blank lines included.  A named tuple:
-    immutable, and built in a quarter of a frozen dataclass's time (one per record).
+    immutable, and built in a quarter of a frozen dataclass's time.
     """
 
     line: int
@@ -151,21 +160,42 @@ class Message(NamedTuple):
 
 @dataclass(slots=True)
 class _Prefix:
+    """A line's prefix fields and the text after it.  The stamp is kept as printed
+    (``second``, ``fraction``, ``tz`` or ``iso``), from which :func:`stamp_time` builds
+    the datetime: the bulk scan keeps the same parts in columns."""
+
     body: str
     has_prefix: bool
-    timestamp_raw: str | None
-    timestamp: datetime | None
-    clock_authoritative: bool | None
-    host: str | None
-    sequence: int | None
+    timestamp_raw: str | None = None
+    clock_authoritative: bool | None = None
+    host: str | None = None
+    sequence: int | None = None
+    second: str | None = None
+    fraction: str | None = None
+    tz: str | None = None
+    iso: str | None = None
+    year: int = 0
+
+    @property
+    def timestamp(self) -> datetime | None:
+        return stamp_time(self.second, self.fraction, self.tz, self.iso, self.year)
 
 
-def parse_stamp(stamp: str, tz: str | None, year: int) -> datetime | None:
-    """Datetime of an IOS date stamp such as ``Apr 29 2025 16:57:42.200``; None if invalid.
+def stamp_time(
+    second: str | None, fraction: str | None, tz: str | None, iso: str | None, year: int
+) -> datetime | None:
+    """The datetime of a stamp's printed parts; None when there is none or it is invalid.
 
     A stamp without a year takes ``year``; UTC/GMT stamps are timezone-aware, other zone
     names stay naive because IOS prints local abbreviations without their offset.
     """
+    if second is not None:
+        return _stamp_at(second, fraction, tz, year)
+    return _parse_iso(iso) if iso is not None else None
+
+
+def parse_stamp(stamp: str, tz: str | None, year: int) -> datetime | None:
+    """Datetime of an IOS date stamp such as ``Apr 29 2025 16:57:42.200``; None if invalid."""
     parts = _STAMP_PARTS.match(stamp)
     if parts is None:
         return None
@@ -178,7 +208,7 @@ _STAMP_PARTS: Final = re.compile(r"\s*(.*?\d\d?:\d\d:\d\d)(?:\.(\d{1,6}))?(?:\s+
 def _stamp_at(second: str, fraction: str | None, tz: str | None, year: int) -> datetime | None:
     # Millisecond stamps rarely repeat, but their second does: the calendar part is cached
     # per second and only the fraction is added (datetime.replace costs four times this).
-    fields = _second_fields(second, tz, year)
+    fields = second_fields(second, tz, year)
     if fields is None:
         return None
     year_, month, day, hour, minute, sec, zone = fields
@@ -192,7 +222,8 @@ _Fields = tuple[int, int, int, int, int, int, "timezone | None"]
 
 
 @lru_cache(maxsize=4096)
-def _second_fields(second: str, tz: str | None, year: int) -> _Fields | None:
+def second_fields(second: str, tz: str | None, year: int) -> _Fields | None:
+    """The calendar fields of a stamp's whole second, None when the date is invalid."""
     parts = second.split()
     try:
         month = MONTHS[parts[0]]
@@ -224,35 +255,30 @@ def split_prefix(text: str, year: int) -> _Prefix:
     stripped = text.strip()
     if not stripped or stripped[0] not in PREFIX_FIRST:
         # Most lines of a debug (IKEv2:, ISAKMP, Initiator SPI, payload lists) have no
-        # prefix: skip the regex for them, the hot path of framing.
-        return _Prefix(stripped, False, None, None, None, None, None)
+        # prefix: skip the regex for them.
+        return _Prefix(stripped, False)
     match = PREFIX_RE.match(text)
     assert match is not None  # every group is optional: the pattern always matches
     (pri, iso, iso_host, bsd, bsd_host, seq, marker, stamp, second, fraction, tz, uptime,
      origin) = match.group(*_PREFIX_GROUPS)  # fmt: skip
-    body = text[match.end() :].strip()
-    timestamp_raw: str | None = None
-    timestamp: datetime | None = None
-    authoritative: bool | None = None
+    prefix = _Prefix(text[match.end() :].strip(), False, year=year)
     if stamp:
-        timestamp_raw = stamp
-        timestamp = _stamp_at(second, fraction, tz, year)
+        prefix.timestamp_raw = stamp
+        prefix.second, prefix.fraction, prefix.tz = second, fraction, tz
     elif uptime:
-        timestamp_raw = uptime
-    if timestamp_raw is not None:
+        prefix.timestamp_raw = uptime
+    if prefix.timestamp_raw is not None:
         # Cisco: '*' clock not authoritative, '.' authoritative but not synchronised
         # since; a markdown bullet ('- ') replaced whichever marker there was.
-        authoritative = None if marker == "- " or uptime else marker is None
+        prefix.clock_authoritative = None if marker == "- " or uptime else marker is None
     elif iso:
-        timestamp_raw = iso
-        timestamp = _parse_iso(iso)
+        prefix.timestamp_raw = prefix.iso = iso
     elif bsd:
-        timestamp_raw = bsd
-        timestamp = parse_stamp(bsd, None, year)
-    has_prefix = timestamp_raw is not None or pri is not None or seq is not None
-    sequence = int(seq) if seq is not None else None
-    host = iso_host or bsd_host or origin
-    return _Prefix(body, has_prefix, timestamp_raw, timestamp, authoritative, host, sequence)
+        prefix.timestamp_raw = prefix.second = bsd
+    prefix.has_prefix = prefix.timestamp_raw is not None or pri is not None or seq is not None
+    prefix.sequence = int(seq) if seq is not None else None
+    prefix.host = iso_host or bsd_host or origin
+    return prefix
 
 
 _PREFIX_GROUPS: Final = (
@@ -260,118 +286,75 @@ _PREFIX_GROUPS: Final = (
     "fraction", "tz", "uptime", "origin",
 )  # fmt: skip
 
-
-class _Builder:
-    """Accumulates the lines of the message under construction."""
-
-    __slots__ = ("first", "head", "last", "lines")
-
-    def __init__(self, number: int, head: _Prefix) -> None:
-        self.first = number
-        self.last = number
-        self.head = head
-        self.lines: list[str] = [head.body] if head.body else []
-
-    def build(self) -> Message:
-        head = self.head
-        return Message(
-            self.first,
-            self.last,
-            tuple(self.lines),
-            head.timestamp_raw,
-            head.timestamp,
-            head.clock_authoritative,
-            head.host,
-            head.sequence,
-        )
+#: The text that ends a packet header block before its payload list (which has no
+#: keyword of its own to say it continues the block).
+PAYLOAD_CONTENTS: Final = "Payload contents:"
 
 
-class Framer:
-    """Framing one line at a time: :meth:`feed` returns the message a line completes,
-    :meth:`flush` closes the one still open (end of input, or a live feed gone quiet).
+class LineInfo(NamedTuple):
+    """What framing needs to know of one physical line, decided by the line alone.
 
-    Line numbers count the lines fed, from 1.
+    ``pieces`` is the text the line adds to its message (its body, and the parts of an
+    rsyslog ``#012`` escape), non-empty pieces joined by a line feed.  ``starts`` says
+    whether an unprefixed line starts a record, ``continues_only`` whether a prefixed
+    line may continue one (:data:`CONTINUATION_ONLY_RE`), ``ends_contents`` whether its
+    last piece ends a packet header (``Payload contents:``).
     """
 
-    def __init__(self, *, year: int | None = None) -> None:
-        self.year = year if year is not None else datetime.now().year
-        self.number = 0
-        self._current: _Builder | None = None
-        self._blank: list[int] = []
-
-    def feed(self, raw: str | bytes) -> Message | None:
-        """Take the next physical line; returns the message it completes, if any."""
-        self.number += 1
-        number = self.number
-        if isinstance(raw, bytes):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                text = decode_line(raw)[0]  # the reading policy: Windows-1252, else U+FFFD
-        else:
-            text = raw
-        text = text.rstrip("\r\n")
-        if number == 1:
-            text = text.lstrip("\ufeff")
-        current = self._current
-        stripped = text.strip()
-        if not stripped or not text.strip(" \t>"):
-            if current is None:
-                self._blank.append(number)
-            else:
-                current.last = number
-            return None
-        if stripped[0] in PREFIX_FIRST:
-            prefix = split_prefix(text, self.year)
-        else:  # most lines of a debug carry no prefix: the hot path skips the regex
-            prefix = _Prefix(stripped, False, None, None, None, None, None)
-        if not prefix.has_prefix and PROMPT_RE.match(prefix.body):
-            prefix = _unglue(prefix, self.year)
-        body = prefix.body
-        extra: list[str] = []
-        if ESCAPED_NEWLINE in body:
-            body, *extra = (part.strip() for part in body.split(ESCAPED_NEWLINE))
-            prefix.body = body
-        if current is not None and _continues(prefix, body, current):
-            current.lines.extend(line for line in (body, *extra) if line)
-            current.last = number
-            return None
-        done = current.build() if current is not None else None
-        current = self._current = _Builder(number, prefix)
-        current.lines.extend(line for line in extra if line)
-        if self._blank:
-            # Blank lines before a message belong to it.
-            current.first = self._blank[0]
-            self._blank = []
-        return done
-
-    def flush(self) -> Message | None:
-        """Close the message under construction (and blank lines no message has taken)."""
-        current, self._current = self._current, None
-        if current is not None:
-            return current.build()
-        if self._blank:
-            blank, self._blank = self._blank, []
-            return Message(blank[0], blank[-1], ())
-        return None
+    blank: bool
+    has_prefix: bool = False
+    pieces: str = ""
+    timestamp_raw: str | None = None
+    second: str | None = None
+    fraction: str | None = None
+    tz: str | None = None
+    iso: str | None = None
+    clock_authoritative: bool | None = None
+    host: str | None = None
+    sequence: int | None = None
+    starts: bool = False
+    continues_only: bool = False
+    ends_contents: bool = False
 
 
-def frame_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Iterator[Message]:
-    """Group physical lines into messages, lazily.
+BLANK_LINE: Final = LineInfo(blank=True)
 
-    ``year`` completes stamps that print none (the default is the current year).
-    Accepts text or bytes lines, with or without their line endings; undecodable bytes
-    are replaced, never dropped.
+
+def analyze_line(text: str, year: int) -> LineInfo:
+    """The framing facts of one line (its line end and any byte order mark removed).
+
+    This is the exact rule; the bulk scan computes the same facts for whole batches of
+    plain lines and calls this for the others.
     """
-    framer = Framer(year=year)
-    feed = framer.feed
-    for raw in lines:
-        message = feed(raw)
-        if message is not None:
-            yield message
-    last = framer.flush()
-    if last is not None:
-        yield last
+    stripped = text.strip()
+    if not stripped or not text.strip(" \t>"):
+        return BLANK_LINE
+    prefix = split_prefix(text, year) if stripped[0] in PREFIX_FIRST else _Prefix(stripped, False)
+    if not prefix.has_prefix and PROMPT_RE.match(prefix.body):
+        prefix = _unglue(prefix, year)
+    body = prefix.body
+    pieces = [body] if body else []
+    if ESCAPED_NEWLINE in body:
+        body, *extra = (part.strip() for part in body.split(ESCAPED_NEWLINE))
+        pieces = [piece for piece in (body, *extra) if piece]
+    return LineInfo(
+        blank=False,
+        has_prefix=prefix.has_prefix,
+        pieces="\n".join(pieces),
+        timestamp_raw=prefix.timestamp_raw,
+        second=prefix.second,
+        fraction=prefix.fraction,
+        tz=prefix.tz,
+        iso=prefix.iso,
+        clock_authoritative=prefix.clock_authoritative,
+        host=prefix.host,
+        sequence=prefix.sequence,
+        starts=(RECORD_START_RE.match(body) is not None and CONTINUATION_RE.match(body) is None)
+        or PROMPT_RE.match(body) is not None
+        or CONSOLE_NOISE_RE.match(body) is not None,
+        continues_only=CONTINUATION_ONLY_RE.match(body) is not None,
+        ends_contents=bool(pieces) and pieces[-1].endswith(PAYLOAD_CONTENTS),
+    )
 
 
 #: A debug record the console printed right after a prompt, on the same line: the prompt,
@@ -394,19 +377,12 @@ def _unglue(prefix: _Prefix, year: int) -> _Prefix:
     return prefix
 
 
-def _continues(prefix: _Prefix, body: str, current: _Builder) -> bool:
-    """Whether a line continues the message under construction rather than starting one."""
-    if prefix.has_prefix:
-        if prefix.host != current.head.host or not current.lines:
-            return False
-        # The payload list is the one continuation line with no keyword of its own.
-        after_contents = current.lines[-1].endswith("Payload contents:")
-        return after_contents or CONTINUATION_ONLY_RE.match(body) is not None
-    return not (
-        (RECORD_START_RE.match(body) is not None and CONTINUATION_RE.match(body) is None)
-        or PROMPT_RE.match(body) is not None
-        or CONSOLE_NOISE_RE.match(body) is not None
-    )
-
-
-__all__ = ["Framer", "Message", "frame_lines", "parse_stamp", "split_prefix"]
+__all__ = [
+    "BLANK_LINE",
+    "LineInfo",
+    "Message",
+    "analyze_line",
+    "parse_stamp",
+    "split_prefix",
+    "stamp_time",
+]

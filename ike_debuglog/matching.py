@@ -13,7 +13,9 @@ from typing import Any
 
 import pyparsing as pp
 
-from .events.base import Parsed
+#: What a grammar found: pyparsing's results, or the same names in a dict when the parser
+#: ran a regex-only grammar as compiled regexes.
+Parsed = pp.ParseResults | dict[str, Any]
 
 _Matcher = Callable[[str], dict[str, Any] | None]
 _WHITESPACE = frozenset(" \t\n\r")

@@ -25,12 +25,17 @@ import lzma
 from collections.abc import Callable, Iterator
 from os import PathLike
 from pathlib import Path
-from typing import BinaryIO, Final, Protocol
+from typing import BinaryIO, Final, Protocol, TypeVar
 
 from .errors import InputError
 
 #: Bytes looked at to recognise the input: compression, byte order mark, binary data.
 SNIFF_BYTES: Final = 8192
+#: Bytes of input read and decoded at once.
+BATCH_BYTES: Final = 4 << 20
+
+
+_Chunk = TypeVar("_Chunk", str, bytes)
 
 
 class _Readable(Protocol):
@@ -82,17 +87,17 @@ class _Replay(io.RawIOBase):
 
     def __init__(self, head: bytes, rest: _Readable) -> None:
         super().__init__()
-        self._head = head
+        self.head = head
         self._rest = rest
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        if self._head:
-            size = min(len(buffer), len(self._head))
-            buffer[:size] = self._head[:size]
-            self._head = self._head[size:]
+        if self.head:
+            size = min(len(buffer), len(self.head))
+            buffer[:size] = self.head[:size]
+            self.head = self.head[size:]
             return size
         read = getattr(self._rest, "read1", self._rest.read)
         data: bytes = read(len(buffer))
@@ -100,10 +105,14 @@ class _Replay(io.RawIOBase):
         return len(data)
 
 
-def _read_head(handle: _Readable) -> bytes:
+def _read_head(handle: _Readable, *, live: bool = False) -> bytes:
+    """The first bytes of the input, to recognise it: up to SNIFF_BYTES, or for a live
+    feed (which may say nothing for a while) what its first read gives."""
     head = b""
     read = getattr(handle, "read1", handle.read)
     while len(head) < SNIFF_BYTES:
+        if live and head:
+            break
         chunk: bytes = read(SNIFF_BYTES - len(head))
         if not chunk:
             break
@@ -130,7 +139,7 @@ class LogReader:
     as it goes.  Pass it to :func:`parse_lines` to parse it.
     """
 
-    def __init__(self, handle: BinaryIO, *, name: str = "<stream>") -> None:
+    def __init__(self, handle: BinaryIO, *, name: str = "<stream>", live: bool = False) -> None:
         self.name = name
         self.compression: str | None = None
         self.encoding = "utf-8"
@@ -141,12 +150,12 @@ class LogReader:
         self.replaced_lines = 0
         self._source = handle
         source: _Readable = handle
-        head = _read_head(source)
+        head = _read_head(source, live=live)
         for magic, (compression, opener) in _COMPRESSED.items():
             if head.startswith(magic):
                 self.compression = compression
                 source = opener(io.BufferedReader(_Replay(head, source)))
-                head = _read_head(source)
+                head = _read_head(source, live=live)
                 break
         for magic, what in _BINARY.items():
             if head.startswith(magic):
@@ -160,7 +169,20 @@ class LogReader:
             self.encoding = _utf16_without_mark(head) or "utf-8"
         if self.encoding == "utf-8" and head.count(0) > len(head) / 10:
             raise InputError(f"{name}: binary data (NUL bytes), not a log")
-        self._stream = io.BufferedReader(_Replay(head[len(self._bom) :], source), 1 << 16)
+        self._raw = _Replay(head[len(self._bom) :], source)
+        self._stream = io.BufferedReader(self._raw, 1 << 16)
+        self._unterminated = False
+        # Live reading: the bytes of a line not yet ended, and the decoder of a text that
+        # is not UTF-8 (which may stop in the middle of a character).
+        self._pending = b""
+        self._text_decoder = (
+            None
+            if self.encoding == "utf-8"
+            else codecs.getincrementaldecoder(self.encoding)(errors="replace")
+        )
+        self._text_pending = ""
+        #: A live feed reached its end (a pipe was closed).
+        self.ended = False
 
     @property
     def bytes_read(self) -> int:
@@ -172,8 +194,21 @@ class LogReader:
             return 0
 
     def __iter__(self) -> Iterator[str]:
+        """The lines one by one, with their line ends (the last may have none)."""
+        for batch in self.batches(1 << 16):
+            yield from (line + "\n" for line in batch[:-1])
+            # Only the input's last line may lack its line end.
+            yield batch[-1] if self._unterminated else batch[-1] + "\n"
+
+    def batches(self, size: int = BATCH_BYTES) -> Iterator[list[str]]:
+        """The lines in batches of about ``size`` bytes, without the ``\n`` that ends each
+        (a ``\r`` before it stays).  Whole chunks are decoded at once: the policy is
+        applied line by line only to a chunk that is not UTF-8 throughout."""
         try:
-            yield from self._lines()
+            if self.encoding != "utf-8":
+                yield from self._text_batches(size)
+            else:
+                yield from self._byte_batches(size)
         except (EOFError, OSError, lzma.LZMAError) as error:
             # A truncated archive (copied while it was written) or a failing disk: the
             # lines read so far have been given; say why the rest is missing.
@@ -181,27 +216,113 @@ class LogReader:
                 f"{self.name}: reading stopped at line {self.lines}: {error}"
             ) from error
 
-    def _lines(self) -> Iterator[str]:
+    def _byte_batches(self, size: int) -> Iterator[list[str]]:
         stream = self._stream
-        if self.encoding != "utf-8":
-            text = io.TextIOWrapper(stream, encoding=self.encoding, errors="replace", newline="\n")
-            for line in text:
-                self.lines += 1
-                if "\ufffd" in line:
-                    self.replaced_lines += 1
-                yield line
-            return
-        for raw in stream:
-            self.lines += 1
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError:
-                line, how = decode_line(raw)
-                if how == "windows-1252":
-                    self.windows_1252_lines += 1
-                else:
-                    self.replaced_lines += 1
-                yield line
+        rest = b""
+        while True:
+            chunk = stream.read(size)
+            if not chunk:
+                break
+            chunk = rest + chunk
+            cut = chunk.rfind(b"\n") + 1
+            if not cut:
+                rest = chunk
+                continue
+            chunk, rest = chunk[:cut], chunk[cut:]
+            yield self._decoded(chunk)
+        if rest:
+            yield self._decoded(rest)
+
+    def _decoded(self, chunk: bytes) -> list[str]:
+        try:
+            lines = self._split(chunk.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines = []
+            for raw in self._split(chunk):
+                try:
+                    lines.append(raw.decode("utf-8"))
+                except UnicodeDecodeError:
+                    line, how = decode_line(raw)
+                    if how == "windows-1252":
+                        self.windows_1252_lines += 1
+                    else:
+                        self.replaced_lines += 1
+                    lines.append(line)
+        self.lines += len(lines)
+        return lines
+
+    def _text_batches(self, size: int) -> Iterator[list[str]]:
+        text = io.TextIOWrapper(
+            self._stream, encoding=self.encoding, errors="replace", newline="\n"
+        )
+        rest = ""
+        while True:
+            chunk = text.read(size)
+            if not chunk:
+                break
+            chunk = rest + chunk
+            cut = chunk.rfind("\n") + 1
+            chunk, rest = chunk[:cut], chunk[cut:]
+            if chunk:
+                yield self._counted(self._split(chunk))
+        if rest:
+            yield self._counted(self._split(rest))
+
+    def _split(self, chunk: _Chunk) -> list[_Chunk]:
+        """The lines of a chunk that ends at a line end, or at the end of the input."""
+        lines = chunk.split("\n" if isinstance(chunk, str) else b"\n")
+        last = lines.pop()
+        self._unterminated = bool(last)
+        if last:
+            lines.append(last)
+        return lines
+
+    def read_available(self, size: int = BATCH_BYTES) -> list[str]:
+        """Live reading: the complete lines of what one read gives now (at most ``size``
+        bytes), decoded by the same policy; ``[]`` at the end of what there is so far
+        (:attr:`ended` tells a closed pipe).  Read only when input is ready: on a pipe
+        with nothing to read, the read waits."""
+        buffer = bytearray(size)
+        try:
+            count = self._raw.readinto(memoryview(buffer))
+        except (EOFError, OSError, lzma.LZMAError) as error:
+            raise InputError(
+                f"{self.name}: reading stopped at line {self.lines}: {error}"
+            ) from error
+        if not count:
+            self.ended = True
+            return []
+        self.ended = False
+        data = bytes(buffer[:count])
+        if self._text_decoder is not None:
+            text = self._text_pending + self._text_decoder.decode(data)
+            cut = text.rfind("\n") + 1
+            self._text_pending = text[cut:]
+            return self._counted(self._split(text[:cut])) if cut else []
+        data = self._pending + data
+        cut = data.rfind(b"\n") + 1
+        self._pending = data[cut:]
+        return self._decoded(data[:cut]) if cut else []
+
+    @property
+    def held(self) -> bool:
+        """Whether bytes read to recognise the input are still to be served (a live feed
+        reads them before it waits for more)."""
+        return bool(self._raw.head)
+
+    def read_partial(self) -> list[str]:
+        """Live reading: the line the writer has not ended yet, taken as it is (a feed that
+        went quiet), or ``[]``."""
+        if self._text_decoder is not None:
+            text, self._text_pending = self._text_pending, ""
+            return self._counted(self._split(text)) if text else []
+        data, self._pending = self._pending, b""
+        return self._decoded(data) if data else []
+
+    def _counted(self, lines: list[str]) -> list[str]:
+        self.lines += len(lines)
+        self.replaced_lines += sum(1 for line in lines if "\ufffd" in line)
+        return lines
 
     def close(self) -> None:
         """Close the stream and the file under it."""

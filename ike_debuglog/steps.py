@@ -22,22 +22,13 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Final, Literal, TypeVar
+from typing import Any, Final, Literal, NamedTuple, TypeVar
 
 from .events import Event
-from .events.ikev1 import (
-    Ikev1Delete,
-    Ikev1Input,
-    Ikev1Notify,
-    Ikev1Packet,
-    Ikev1Payload,
-    Ikev1Retransmit,
-    Ikev1Status,
-    Step,
-)
+from .events.ikev1 import Step
 
 #: (role, direction, state) to step, for the states that name one message.
-_TABLE: Final[dict[tuple[str | None, str, str | None], Step]] = {
+_TABLE: Final[dict[tuple[str | None, str | None, str | None], Step]] = {
     ("initiator", "sent", "MM_NO_STATE"): "MM1",
     ("initiator", "received", "MM_NO_STATE"): "MM2",
     ("initiator", "sent", "MM_SA_SETUP"): "MM3",
@@ -113,16 +104,67 @@ class _Node:
     packets: int = 0
 
 
+class View(NamedTuple):
+    """What the step pass reads of an IKEv1 record (None where the kind has no such
+    field): the record's place in the stream, its kind, host and connection id, and the
+    fields of packets, status records, payloads, notifies, inputs and deletes."""
+
+    index: int  # type: ignore[assignment]  # a field, not tuple.index
+    kind: str
+    host: str | None = None
+    conn_id: int | None = None
+    peer: str | None = None
+    direction: str | None = None
+    state: str | None = None
+    role: str | None = None
+    message_id: int | None = None
+    status: str | None = None
+    payload: str | None = None
+    notify: str | None = None
+    input: str | None = None
+    target: str | None = None
+    reason: str | None = None
+
+
+#: The columns a view reads from each kind's table (see :func:`View`).
+VIEW_FIELDS: Final[dict[str, tuple[str, ...]]] = {
+    "ikev1_packet": ("host", "conn_id", "peer", "direction", "state", "role", "message_id"),
+    "ikev1_status": ("host", "conn_id", "message_id", "status"),
+    "ikev1_payload": ("host", "conn_id", "message_id", "payload"),
+    "ikev1_notify": ("host", "conn_id", "message_id", "notify"),
+    "ikev1_input": ("host", "conn_id", "message_id", "input"),
+    "ikev1_delete": ("host", "conn_id", "message_id", "target", "reason"),
+}
+
+
+def view_of(index: int, event: Event) -> View | None:
+    """The view of an event (None when the step pass does not read it)."""
+    kind = event.kind
+    if not kind.startswith("ikev1_"):
+        return None
+    names = VIEW_FIELDS.get(kind, ("host", "conn_id"))
+    values: dict[str, Any] = {}
+    for name in names:
+        if name == "peer":
+            values[name] = event.remote.address  # type: ignore[union-attr]
+        else:
+            values[name] = getattr(event, name, None)
+    return View(index, kind, **values)
+
+
+#: A packet's step, whether it was a retransmission, and its message id.
+Settled = tuple[int, Step | None, bool, int | None]
+
+
 @dataclass(slots=True)
 class _Pending:
     """A received packet waiting for the records that say what it was."""
 
-    packet: Ikev1Packet
+    packet: View
     session: _Session
-    waited: int = 0
     node: int | None = None
     retransmission: bool = False
-    done: Ikev1Packet | None = None
+    done: bool = False
 
 
 @dataclass(slots=True)
@@ -142,101 +184,94 @@ class _Session:
     pending: _Pending | None = None
 
 
-class Ikev1Steps:
-    """Fills in ``step`` and ``retransmission`` of IKEv1 packet events, in stream order.
+class StepPass:
+    """Works out the step of each IKEv1 packet from the records around it.
 
-    Feed every event with :meth:`feed` and call :meth:`flush` at the end of input; both
-    yield the events that are ready, unchanged except for IKEv1 packets.
+    Feed the views of a stream's IKEv1 records in order (:meth:`feed`), then
+    :meth:`flush` at its end; each returns the packets it settled.  A received packet
+    is settled by the records after it, by the next packet of its session, or when
+    ``horizon`` more records of any kind have gone by (``index`` counts them).
     """
 
     def __init__(self, horizon: int = 64) -> None:
         self.horizon = horizon
         # Bounded: a fleet's log names peers without end; the oldest are forgotten.
-        self._sessions: _Recent[tuple[str | None, str], _Session] = _Recent(_SESSIONS_KEPT)
+        self._sessions: _Recent[tuple[str | None, str | None], _Session] = _Recent(_SESSIONS_KEPT)
         self._conns: _Recent[tuple[str | None, int | None], _Session] = _Recent(_SESSIONS_KEPT)
         self._last: dict[str | None, _Session] = {}
-        self._queue: deque[tuple[Event, _Pending | None]] = deque()
-        self._waiting: list[_Pending] = []
+        self._waiting: deque[_Pending] = deque()
+        self._settled: list[Settled] = []
 
-    def run(self, events: Iterable[Event]) -> Iterator[Event]:
-        """All events of a stream, with IKEv1 steps filled in."""
-        for event in events:
-            yield from self.feed(event)
-        yield from self.flush()
+    @property
+    def waiting(self) -> int | None:
+        """The index of the first packet still waiting, or None."""
+        for pending in self._waiting:
+            if not pending.done:
+                return pending.packet.index
+        return None
 
-    def feed(self, event: Event) -> Iterator[Event]:
-        """Take one event; yield the events now ready, in input order."""
-        pending: _Pending | None = None
-        if isinstance(event, Ikev1Packet):
-            pending = self._packet(event)
-        elif event.kind.startswith("ikev1_"):
-            session = self._session_of(event)
+    def feed(self, view: View) -> list[Settled]:
+        """Take the next IKEv1 record; returns the packets now settled."""
+        self._expire(view.index - 1)
+        if view.kind == "ikev1_packet":
+            self._packet(view)
+        else:
+            session = self._session_of(view)
             if session is not None:
-                self._learn(session, event)
-        if not self._queue and (pending is None or pending.done is not None):
-            yield pending.done if pending is not None and pending.done is not None else event
-            return
-        self._queue.append((event, pending))
-        if pending is not None and pending.done is None:
-            self._waiting.append(pending)
-        # Only the packets still waiting count the events going by (a handful at most).
-        still = []
-        for waiting in self._waiting:
-            if waiting.done is None:
-                waiting.waited += 1
-                if waiting.waited > self.horizon:
-                    self._settle(waiting, None)
-                else:
-                    still.append(waiting)
-        self._waiting = still
-        yield from self._release()
+                self._learn(session, view)
+        self._expire(view.index)
+        return self._take()
 
-    def flush(self) -> Iterator[Event]:
-        """Settle every packet still waiting (the input ended) and yield the rest."""
-        for waiting in self._waiting:
-            if waiting.done is None:
-                self._settle(waiting, None)
-        self._waiting = []
-        yield from self._release()
+    def tick(self, index: int) -> list[Settled]:
+        """A record the pass does not read went by (it counts for ``horizon``)."""
+        self._expire(index)
+        return self._take()
 
-    def _release(self) -> Iterator[Event]:
-        queue = self._queue
-        while queue:
-            event, waiting = queue[0]
-            if waiting is None:
-                queue.popleft()
-                yield event
-            elif waiting.done is not None:
-                queue.popleft()
-                yield waiting.done
-            else:
-                return
+    def flush(self) -> list[Settled]:
+        """Settle every packet still waiting (the input ended, or went quiet)."""
+        for pending in self._waiting:
+            if not pending.done:
+                self._settle(pending, None)
+        self._waiting.clear()
+        return self._take()
+
+    def _expire(self, index: int) -> None:
+        """Settle, with what is known, the packets ``horizon`` records old at ``index``."""
+        waiting = self._waiting
+        while waiting and (waiting[0].done or index - waiting[0].packet.index >= self.horizon):
+            pending = waiting.popleft()
+            if not pending.done:
+                self._settle(pending, None)
+
+    def _take(self) -> list[Settled]:
+        settled, self._settled = self._settled, []
+        return settled
 
     # Sessions ----------------------------------------------------------------------
 
-    def _session_of(self, event: Event) -> _Session | None:
-        conn_id = getattr(event, "conn_id", None)
-        session = self._conns.get((event.host, conn_id)) if conn_id is not None else None
+    def _session_of(self, view: View) -> _Session | None:
+        conn_id = view.conn_id
+        session = self._conns.get((view.host, conn_id)) if conn_id is not None else None
         if session is None:
-            session = self._last.get(event.host)
+            session = self._last.get(view.host)
         if session is None and conn_id is not None:
             # Records before the first packet (a log cut after "beginning Quick Mode"):
             # keep what they say until a packet names the peer.
-            session = self._conns[(event.host, conn_id)] = _Session(peer=None)
+            session = self._conns[(view.host, conn_id)] = _Session(peer=None)
         return session
 
-    def _packet(self, packet: Ikev1Packet) -> _Pending:
-        key = (packet.host, packet.remote.address)
+    def _packet(self, packet: View) -> None:
+        key = (packet.host, packet.peer)
         session = self._sessions.get(key)
         if session is None:
             waiting = self._conns.get((packet.host, packet.conn_id))
             unclaimed = waiting is not None and waiting.peer is None
             session = waiting if waiting is not None and unclaimed else _Session()
-            session.peer = packet.remote.address
+            session.peer = packet.peer
             self._sessions[key] = session
         self._conns[(packet.host, packet.conn_id)] = session
         self._last[packet.host] = session
-        if session.pending is not None and session.pending.done is None:
+        if session.pending is not None and not session.pending.done:
             self._settle(session.pending, None)
         pending = _Pending(packet, session)
         if packet.state is None:
@@ -245,16 +280,17 @@ class Ikev1Steps:
             self._settle_sent(pending)
         else:
             session.pending = pending
-        return pending
+            self._waiting.append(pending)
 
     # What records tell -------------------------------------------------------------
 
-    def _learn(self, session: _Session, event: Event) -> None:
-        pending = session.pending if session.pending and session.pending.done is None else None
-        if isinstance(event, Ikev1Retransmit):
+    def _learn(self, session: _Session, event: View) -> None:
+        pending = session.pending if session.pending and not session.pending.done else None
+        kind = event.kind
+        if kind == "ikev1_retransmit":
             session.retransmit = True
             return
-        if isinstance(event, Ikev1Status):
+        if kind == "ikev1_status":
             if event.status == "duplicate_packet" and pending is not None:
                 # The peer sent its last message again: same step as before.
                 pending.retransmission = True
@@ -268,42 +304,43 @@ class Ikev1Steps:
                     node.kind = "qm"
                 self._by_message_id(pending, event.message_id, None)
             return
-        kind: NodeKind | None = None
+        node_kind: NodeKind | None = None
         message_id: int | None = None
         payload: str | None = None
-        if isinstance(event, Ikev1Payload):
+        if kind == "ikev1_payload":
             message_id, payload = event.message_id, event.payload
-            kind = "qm" if payload == "SA" else "info" if payload == "DELETE" else None
-        elif isinstance(event, Ikev1Notify):
+            node_kind = "qm" if payload == "SA" else "info" if payload == "DELETE" else None
+        elif kind == "ikev1_notify":
             message_id = event.message_id
-            kind = "qm" if event.notify in _QUICK_MODE_NOTIFIES else "info"
-        elif isinstance(event, Ikev1Input):
+            node_kind = "qm" if event.notify in _QUICK_MODE_NOTIFIES else "info"
+        elif kind == "ikev1_input":
             message_id = event.message_id
-            if event.input in _QUICK_MODE_INPUTS:
-                kind = "qm"
-            elif event.input.startswith("IKE_INFO"):
-                kind = "info"
+            given = event.input or ""
+            if given in _QUICK_MODE_INPUTS:
+                node_kind = "qm"
+            elif given.startswith("IKE_INFO"):
+                node_kind = "info"
                 if message_id is None:
                     if pending is not None and pending.node is None:
                         self._settle(pending, "INFO")
                     return
-            elif message_id is None and event.input in ("IKE_MM_EXCH", "IKE_AM_EXCH"):
+            elif message_id is None and given in ("IKE_MM_EXCH", "IKE_AM_EXCH"):
                 if pending is not None:
-                    aggressive = event.input == "IKE_AM_EXCH"
+                    aggressive = given == "IKE_AM_EXCH"
                     self._settle(pending, self._phase1(pending, aggressive=aggressive))
                 return
-        elif isinstance(event, Ikev1Delete) and event.target == "node":
+        elif kind == "ikev1_delete" and event.target == "node":
             message_id = event.message_id
             reason = (event.reason or "").lower()
-            kind = (
+            node_kind = (
                 "info" if "informational" in reason else "qm" if reason.startswith("qm") else None
             )
         if message_id is None:
             return
         if message_id != 0:
             node = self._node(session, message_id)
-            if kind is not None and node.kind is None:
-                node.kind = kind
+            if node_kind is not None and node.kind is None:
+                node.kind = node_kind
         self._by_message_id(pending, message_id, payload)
 
     def _node(self, session: _Session, message_id: int) -> _Node:
@@ -406,13 +443,60 @@ class Ikev1Steps:
         message_id = packet.message_id
         if message_id is None and step is not None:
             message_id = 0 if step[0] in "MA" else pending.node
-        pending.done = packet.model_copy(
-            update={
-                "step": step,
-                "retransmission": pending.retransmission,
-                "message_id": message_id,
-            }
-        )
+        pending.done = True
+        self._settled.append((packet.index, step, pending.retransmission, message_id))
 
 
-__all__ = ["Ikev1Steps"]
+class Ikev1Steps:
+    """Fills in ``step``, ``retransmission`` and ``message_id`` of IKEv1 packet events, in
+    stream order: :class:`StepPass` over events.
+
+    Feed every event with :meth:`feed` and call :meth:`flush` at the end of input; both
+    yield the events that are ready, unchanged except for IKEv1 packets.
+    """
+
+    def __init__(self, horizon: int = 64) -> None:
+        self._pass = StepPass(horizon)
+        self._index = 0
+        self._queue: deque[tuple[int, Event]] = deque()
+        self._steps: dict[int, Settled] = {}
+
+    def run(self, events: Iterable[Event]) -> Iterator[Event]:
+        """All events of a stream, with IKEv1 steps filled in."""
+        for event in events:
+            yield from self.feed(event)
+        yield from self.flush()
+
+    def feed(self, event: Event) -> Iterator[Event]:
+        """Take one event; yield the events now ready, in input order."""
+        index = self._index
+        self._index += 1
+        view = view_of(index, event)
+        settled = self._pass.tick(index) if view is None else self._pass.feed(view)
+        self._queue.append((index, event))
+        yield from self._release(settled)
+
+    def flush(self) -> Iterator[Event]:
+        """Settle every packet still waiting (the input ended) and yield the rest."""
+        yield from self._release(self._pass.flush())
+
+    def _release(self, settled: list[Settled]) -> Iterator[Event]:
+        for found in settled:
+            self._steps[found[0]] = found
+        waiting = self._pass.waiting
+        queue = self._queue
+        while queue and (waiting is None or queue[0][0] < waiting):
+            index, event = queue.popleft()
+            if index in self._steps:
+                _, step, retransmission, message_id = self._steps.pop(index)
+                event = event.model_copy(
+                    update={
+                        "step": step,
+                        "retransmission": retransmission,
+                        "message_id": message_id,
+                    }
+                )
+            yield event
+
+
+__all__ = ["VIEW_FIELDS", "Ikev1Steps", "Settled", "StepPass", "View", "view_of"]

@@ -10,17 +10,30 @@ import ipaddress
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, NamedTuple, Protocol, Self
 
-import pyparsing as pp
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    import pyparsing as pp
 
 from .. import registry
 from ..framing import Message
+from ..matching import Parsed
 
-#: What a grammar found: pyparsing's results, or the same names in a dict when the parser
-#: ran a regex-only grammar as compiled regexes.
-Parsed = pp.ParseResults | dict[str, Any]
+
+class Match(NamedTuple):
+    """A record a grammar matched: what an event model is built from."""
+
+    #: The grammar's named results.
+    result: Parsed
+    #: The framed record.
+    message: Message
+    #: The table row that matched (a status, step, attribute or delete target).
+    name: str | None = None
+    #: The named results of the family's record prefix (the ISAKMP connection id), with
+    #: ``end``, where the prefix ends in the text.
+    prefix: dict[str, Any] | None = None
 
 
 class Frozen(BaseModel):
@@ -100,8 +113,27 @@ class Proxy(Frozen):
     type: int | None = None
 
 
+class Source(Protocol):
+    """Where a lazy event's fields come from: a row of a kind's table."""
+
+    def fields(self, row: int) -> dict[str, Any]:
+        """Every field of the row's event, in the model's order."""
+        ...
+
+
 class EventBase(Frozen):
-    """Where an event came from: its 1-based line span, time stamp and host."""
+    """Where an event came from: its 1-based line span, time stamp and host.
+
+    An event the bulk scan yields may be *lazy*: it holds ``kind``, ``line`` and
+    ``end_line`` and builds its other fields from its table row the first time any of
+    them is read (or the event is compared, copied, pickled or serialised), so that a
+    caller reading only the kind and span of a million events never pays for the rest.
+    It is the same model, and behaves as one built whole.
+    """
+
+    __slots__ = ("_source",)
+    #: The model's kind (its ``kind`` field's value), kept on the class.
+    _KIND: ClassVar[str] = ""
 
     kind: str
     line: int
@@ -111,6 +143,49 @@ class EventBase(Frozen):
     clock_authoritative: bool | None = None
     host: str | None = None
     sequence: int | None = None
+
+    @classmethod
+    def lazy(cls, line: int, end_line: int, source: Source, row: int) -> Self:
+        """An event whose other fields are row ``row`` of ``source``, built when read."""
+        event = cls.__new__(cls)
+        _DICT.__set__(event, {"kind": cls._KIND, "line": line, "end_line": end_line})
+        _SOURCE.__set__(event, (source, row))
+        return event
+
+    if not TYPE_CHECKING:
+        # Every reader of an event's fields goes through its instance dictionary: pydantic
+        # (serialising, comparing, copying), pickle, vars().  The dictionary of a lazy
+        # event is filled the first time it is asked for; a field read by name that is not
+        # there yet lands in __getattr__, which asks for it.
+
+        @property
+        def __dict__(self) -> dict[str, Any]:
+            fields: dict[str, Any] = _DICT.__get__(self)
+            held = _SOURCE_OF(self)
+            if held is not None:
+                _SOURCE.__set__(self, None)
+                source, row = held
+                fields.update(source.fields(row))
+                _set = object.__setattr__
+                _set(self, "__pydantic_fields_set__", set(fields) - {"kind"})
+                _set(self, "__pydantic_extra__", None)
+                _set(self, "__pydantic_private__", None)
+            return fields
+
+        @__dict__.setter
+        def __dict__(self, value: dict[str, Any]) -> None:
+            _DICT.__set__(self, value)
+
+        def __getattr__(self, name: str) -> Any:
+            if _SOURCE_OF(self) is not None:
+                self.__dict__  # noqa: B018 - fills the fields
+                return getattr(self, name)
+            return super().__getattr__(name)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._KIND = cls.model_fields["kind"].default
 
     @classmethod
     def build(cls, source: Message, /, **fields: Any) -> Self:
@@ -125,7 +200,26 @@ class EventBase(Frozen):
         fields["clock_authoritative"] = authoritative
         fields["host"] = host
         fields["sequence"] = sequence
-        return cls._checked(fields)
+        event = cls._checked(fields)
+        _SOURCE.__set__(event, None)
+        return event
+
+    @classmethod
+    def from_match(cls, match: Match) -> Self:
+        """The event a rule's grammar match gives (see :mod:`ike_debuglog.families`)."""
+        return cls.from_parsed(match.result, match.message)  # type: ignore[attr-defined,no-any-return]
+
+
+_DICT: Final = BaseModel.__dict__["__dict__"]
+_SOURCE: Final = EventBase.__dict__["_source"]
+
+
+def _SOURCE_OF(event: EventBase) -> tuple[Source, int] | None:  # noqa: N802
+    try:
+        held: tuple[Source, int] | None = _SOURCE.__get__(event)
+    except AttributeError:  # an event built whole never had one
+        return None
+    return held
 
 
 def get(result: Parsed, name: str, default: Any = None) -> Any:

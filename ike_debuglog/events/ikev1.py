@@ -4,20 +4,19 @@ payloads, policy checks, retransmissions, deletions and the IPsec SAs quick mode
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Self
 
-from ..framing import Message
 from ..grammars.ikev1 import ASA_PAYLOAD
+from . import spec
 from .base import (
     Direction,
     Endpoint,
     EventBase,
     Frozen,
-    Parsed,
+    Match,
     Role,
     as_int,
     as_spi32,
-    as_str,
     get,
 )
 
@@ -29,12 +28,6 @@ Step = Literal[
 _ROLES: dict[str, Role] = {"I": "initiator", "R": "responder", "N": "responder"}
 
 
-def message_id(value: Any) -> int | None:
-    """A phase 2 message id as an unsigned 32-bit number: old IOS prints it signed
-    (``-1941890658``), newer IOS unsigned (``2353076638``), the same id mod 2**32."""
-    return None if value in (None, "") else int(value) % 2**32
-
-
 class _Ikev1(EventBase):
     """IKEv1 records carry the ISAKMP connection id of their prefix where printed, and the
     channel of IOS-XE prefixes (``PAK`` for packets, ``ERROR`` for errors)."""
@@ -42,9 +35,23 @@ class _Ikev1(EventBase):
     conn_id: int | None = None
     channel: str | None = None
 
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        "conn_id": spec.PrefixInt("conn_id"),
+        "channel": spec.PrefixRaw("channel"),
+    }
+
     @classmethod
     def context(cls, prefix: dict[str, Any]) -> dict[str, Any]:
         return {"conn_id": as_int(prefix.get("conn_id")), "channel": prefix.get("channel")}
+
+    @classmethod
+    def from_match(cls, match: Match) -> Self:
+        built: Self = spec.build(cls, match)
+        return built
+
+
+_CONTEXT = _Ikev1.SPEC
+_MESSAGE_ID = spec.MessageId("message_id")
 
 
 class Ikev1Packet(_Ikev1):
@@ -70,30 +77,28 @@ class Ikev1Packet(_Ikev1):
     payload_names: list[str] | None = None
     length: int | None = None
 
-    @classmethod
-    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1Packet:
-        return cls.build(
-            message,
-            **cls.context(prefix),
-            direction="sent" if get(result, "direction") == "sending" else "received",
-            remote=Endpoint.construct_checked(
-                address=str(get(result, "remote")), port=as_int(get(result, "remote_port"))
-            ),
-            local_port=as_int(get(result, "local_port")),
-            vrf=as_str(get(result, "vrf")),
-            role=_ROLES.get(str(get(result, "role"))),
-            state=str(get(result, "state")),
-        )
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "direction": spec.Choose("direction", "sending", "sent", "received"),
+        "remote": spec.Peer("remote", "remote_port"),
+        "local_port": spec.Int("local_port"),
+        "vrf": spec.Text("vrf"),
+        "role": spec.Mapped("role", _ROLES),
+        "state": spec.Str("state"),
+    }
 
     @classmethod
-    def from_asa(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1Packet:
+    def from_asa_match(cls, match: Match) -> Ikev1Packet:
         """An ASA ``IKE_DECODE SENDING|RECEIVED Message`` line: no state, no ports, but the
         message id (hex), the payload list and the length."""
+        result = match.result
         names = [name for name, code in ASA_PAYLOAD.findall(str(get(result, "payload_list")))]
         return cls.build(
-            message,
+            match.message,
             direction="sent" if get(result, "direction") == "SENDING" else "received",
-            remote=Endpoint.construct_checked(address=str(prefix.get("peer")), port=None),
+            remote=Endpoint.construct_checked(
+                address=str((match.prefix or {}).get("peer")), port=None
+            ),
             state=None,
             message_id=int(str(get(result, "asa_message_id")), 16),
             payload_names=[name for name in names if name != "NONE"],
@@ -108,14 +113,11 @@ class Ikev1State(_Ikev1):
     old_state: str
     new_state: str
 
-    @classmethod
-    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1State:
-        return cls.build(
-            message,
-            **cls.context(prefix),
-            old_state=str(get(result, "old_state")),
-            new_state=str(get(result, "new_state")),
-        )
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "old_state": spec.Str("old_state"),
+        "new_state": spec.Str("new_state"),
+    }
 
 
 class Ikev1Input(_Ikev1):
@@ -127,15 +129,12 @@ class Ikev1Input(_Ikev1):
     origin: str
     input: str
 
-    @classmethod
-    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1Input:
-        return cls.build(
-            message,
-            **cls.context(prefix),
-            message_id=message_id(get(result, "message_id")),
-            origin=str(get(result, "origin")),
-            input=str(get(result, "input")),
-        )
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "message_id": _MESSAGE_ID,
+        "origin": spec.Str("origin"),
+        "input": spec.Str("input"),
+    }
 
 
 class Ikev1Payload(_Ikev1):
@@ -148,16 +147,13 @@ class Ikev1Payload(_Ikev1):
     message_id: int | None = None
     address: str | None = None
 
-    @classmethod
-    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1Payload:
-        return cls.build(
-            message,
-            **cls.context(prefix),
-            payload=as_str(get(result, "payload")),
-            payload_type=as_int(get(result, "payload_type")),
-            message_id=message_id(get(result, "message_id")),
-            address=as_str(get(result, "address")),
-        )
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "payload": spec.Text("payload"),
+        "payload_type": spec.Int("payload_type"),
+        "message_id": _MESSAGE_ID,
+        "address": spec.Text("address"),
+    }
 
 
 class Ikev1Notify(_Ikev1):
@@ -171,17 +167,14 @@ class Ikev1Notify(_Ikev1):
     spi: str | None = None
     message_id: int | None = None
 
-    @classmethod
-    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1Notify:
-        return cls.build(
-            message,
-            **cls.context(prefix),
-            direction="sent" if get(result, "action") == "Sending" else "received",
-            notify=str(get(result, "notify")),
-            protocol=int(get(result, "protocol")),
-            spi=as_str(get(result, "spi")),
-            message_id=message_id(get(result, "message_id")),
-        )
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "direction": spec.Choose("action", "Sending", "sent", "received"),
+        "notify": spec.Str("notify"),
+        "protocol": spec.Int("protocol"),
+        "spi": spec.Text("spi"),
+        "message_id": _MESSAGE_ID,
+    }
 
 
 class Ikev1Identity(_Ikev1):
@@ -197,12 +190,12 @@ class Ikev1Identity(_Ikev1):
     next_payload: int | None = None
 
     @classmethod
-    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1Identity:
-        fields: dict[str, str] = dict(get(result, "fields", {}))
+    def from_match(cls, match: Match) -> Self:
+        fields: dict[str, str] = dict(get(match.result, "fields", {}))
         identity = next((value for key, value in fields.items() if key not in _ID_NUMBERS), None)
         return cls.build(
-            message,
-            **cls.context(prefix),
+            match.message,
+            **cls.context(match.prefix or {}),
             id_type=_number(fields.get("type")),
             identity=identity,
             protocol=_number(fields.get("protocol")),
@@ -230,20 +223,14 @@ class Ikev1Transform(_Ikev1):
     proposal: int | None = None
     transform_name: str | None = None
 
-    @classmethod
-    def from_parsed(
-        cls, prefix: dict[str, Any], result: Parsed, message: Message
-    ) -> Ikev1Transform:
-        priority = as_int(get(result, "priority"))
-        return cls.build(
-            message,
-            **cls.context(prefix),
-            phase=1 if priority is not None else 2,
-            transform=as_int(get(result, "transform") or get(result, "ipsec_transform")),
-            priority=priority,
-            proposal=as_int(get(result, "proposal")),
-            transform_name=as_str(get(result, "transform_name")),
-        )
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "phase": spec.Choose("priority", None, 1, 2),
+        "transform": spec.FirstInt("transform", "ipsec_transform"),
+        "priority": spec.Int("priority"),
+        "proposal": spec.Int("proposal"),
+        "transform_name": spec.Text("transform_name"),
+    }
 
 
 class Ikev1Attribute(_Ikev1):
@@ -256,24 +243,12 @@ class Ikev1Attribute(_Ikev1):
     value: str
     number: int | None = None
 
-    @classmethod
-    def from_row(
-        cls, name: str, prefix: dict[str, Any], result: Parsed, message: Message
-    ) -> Ikev1Attribute:
-        vpi = get(result, "vpi")
-        number = as_int(get(result, "number"))
-        value = get(result, "value")
-        if vpi is not None:
-            octets = [int(part, 16) for part in str(vpi).split()]
-            number = int.from_bytes(bytes(min(o, 255) for o in octets), "big")
-            value = " ".join(str(vpi).split())
-        return cls.build(
-            message,
-            **cls.context(prefix),
-            attribute=name,
-            value=str(value if value is not None else number),
-            number=number,
-        )
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "attribute": spec.RowName(),
+        "value": spec.AttributeValue(),
+        "number": spec.AttributeNumber(),
+    }
 
 
 class Ikev1Retransmit(_Ikev1):
@@ -286,18 +261,13 @@ class Ikev1Retransmit(_Ikev1):
     message_id: int | None = None
     reason: str | None = None
 
-    @classmethod
-    def from_parsed(
-        cls, prefix: dict[str, Any], result: Parsed, message: Message
-    ) -> Ikev1Retransmit:
-        return cls.build(
-            message,
-            **cls.context(prefix),
-            phase=int(get(result, "phase") or get(result, "reason_phase")),
-            state=as_str(get(result, "state")),
-            message_id=message_id(get(result, "message_id")),
-            reason=as_str(get(result, "reason")),
-        )
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "phase": spec.FirstInt("phase", "reason_phase"),
+        "state": spec.Text("state"),
+        "message_id": _MESSAGE_ID,
+        "reason": spec.Text("reason"),
+    }
 
 
 class Ikev1Delete(_Ikev1):
@@ -316,24 +286,18 @@ class Ikev1Delete(_Ikev1):
     peer: str | None = None
     handle: str | None = None
 
-    @classmethod
-    def from_row(
-        cls, name: str, prefix: dict[str, Any], result: Parsed, message: Message
-    ) -> Ikev1Delete:
-        error = get(result, "error")
-        return cls.build(
-            message,
-            **cls.context(prefix),
-            target=name,
-            action="purge" if "purging" in message.text else "delete",
-            message_id=message_id(get(result, "message_id")),
-            error=None if error is None else error == "TRUE",
-            reason=as_str(get(result, "reason")),
-            role=_ROLES.get(str(get(result, "role"))),
-            state=as_str(get(result, "state")),
-            peer=as_str(get(result, "peer")),
-            handle=as_str(get(result, "handle")),
-        )
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "target": spec.RowName(),
+        "action": spec.TextHas("purging", "purge", "delete"),
+        "message_id": _MESSAGE_ID,
+        "error": spec.Flag("error"),
+        "reason": spec.Text("reason"),
+        "role": spec.Mapped("role", _ROLES),
+        "state": spec.Text("state"),
+        "peer": spec.Text("peer"),
+        "handle": spec.Text("handle"),
+    }
 
 
 class Ikev1IpsecSa(Frozen):
@@ -359,9 +323,9 @@ class Ikev1IpsecSas(_Ikev1):
     sas: list[Ikev1IpsecSa]
 
     @classmethod
-    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1IpsecSas:
+    def from_match(cls, match: Match) -> Self:
         sas = []
-        for block in get(result, "sas", []):
+        for block in get(match.result, "sas", []):
             spi = block["spi_hex"]
             if spi is None and block["spi_decimal"] is not None:
                 spi = f"{int(block['spi_decimal']):X}"
@@ -379,7 +343,16 @@ class Ikev1IpsecSas(_Ikev1):
                     lifetime_kb=as_int(block["lifetime_kb"]),
                 )
             )
-        return cls.build(message, **cls.context(prefix), sas=sas)
+        return cls.build(match.message, **cls.context(match.prefix or {}), sas=sas)
+
+
+_STATUS_TEXT = (
+    "local_address", "remote_address", "identity", "id_type", "profile", "keyring", "vendor",
+    "outcome", "state", "interface", "dpd_sequence", "reason", "detail",
+)  # fmt: skip
+_STATUS_NUMBERS = (
+    "port", "major", "phase", "error_code", "attempt", "max_attempts", "lifetime_seconds",
+)  # fmt: skip
 
 
 class Ikev1Status(_Ikev1):
@@ -413,35 +386,16 @@ class Ikev1Status(_Ikev1):
     reason: str | None = None
     detail: str | None = None
 
-    @classmethod
-    def from_row(
-        cls, name: str, prefix: dict[str, Any], result: Parsed, message: Message
-    ) -> Ikev1Status:
-        peer = as_str(get(result, "peer"))
-        if peer is not None and " " in peer:
-            peer = peer.replace(" ", "")  # an 80-column wrap split the address
-        spi = get(result, "spi")
-        return cls.build(
-            message,
-            **cls.context(prefix),
-            status=name,
-            message=message.text[int(prefix["end"]) :].strip(),
-            peer=peer,
-            spi=None if spi is None else as_spi32(spi),
-            message_id=message_id(get(result, "message_id")),
-            # Only the fields this row's grammar names: the rest keep their default (None).
-            **{field: as_str(get(result, field)) for field in _STATUS_TEXT & result.keys()},
-            **{field: as_int(get(result, field)) for field in _STATUS_NUMBERS & result.keys()},
-        )
-
-
-_STATUS_TEXT = frozenset((
-    "local_address", "remote_address", "identity", "id_type", "profile", "keyring", "vendor",
-    "outcome", "state", "interface", "dpd_sequence", "reason", "detail",
-))  # fmt: skip
-_STATUS_NUMBERS = frozenset((
-    "port", "major", "phase", "error_code", "attempt", "max_attempts", "lifetime_seconds",
-))  # fmt: skip
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "status": spec.RowName(),
+        "message": spec.Body(),
+        "peer": spec.NoBlanks("peer"),
+        "spi": spec.Spi32("spi"),
+        "message_id": _MESSAGE_ID,
+        **{field: spec.Text(field) for field in _STATUS_TEXT},
+        **{field: spec.Int(field) for field in _STATUS_NUMBERS},
+    }
 
 
 class Ikev1Message(_Ikev1):
@@ -451,6 +405,10 @@ class Ikev1Message(_Ikev1):
     kind: Literal["ikev1_message"] = "ikev1_message"
     message: str
 
+    SPEC: ClassVar[dict[str, spec.Spec]] = {**_CONTEXT, "message": spec.Str("message")}
+
     @classmethod
-    def from_parsed(cls, prefix: dict[str, Any], result: Parsed, message: Message) -> Ikev1Message:
-        return cls.build(message, **cls.context(prefix), message=str(get(result, "message")))
+    def from_asa_match(cls, match: Match) -> Ikev1Message:
+        """An ASA record the grammars do not read: its text after the ``[IKEv1]`` tag."""
+        text = match.message.text
+        return cls.build(match.message, message=text[text.index("]") + 1 :].strip())

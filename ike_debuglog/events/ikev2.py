@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Self
 
-from ..framing import Message
+from ..matching import Parsed
+from . import spec
 from .base import (
     Direction,
     Endpoint,
     EventBase,
-    Parsed,
+    Match,
     Payload,
     Role,
     as_int,
-    as_spi,
-    as_spi32,
     as_str,
     endpoint_from,
     get,
     payloads_from,
-    role_from,
 )
+
+_ROLES: dict[str, Role] = {"I": "initiator", "R": "responder"}
 
 
 class _Ikev2(EventBase):
@@ -29,13 +30,86 @@ class _Ikev2(EventBase):
     session_id: int | None = None
     sa_id: int | None = None
 
+    #: The session/SA ids of a record prefix (ASA prints a handle in their place).
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        "session_id": spec.Int("session_id"),
+        "sa_id": spec.FirstInt("sa_id", "handle"),
+    }
+
     @classmethod
     def context(cls, result: Parsed) -> dict[str, Any]:
-        """The session/SA ids of a record prefix (ASA prints a handle in their place)."""
         return {
             "session_id": as_int(get(result, "session_id")),
             "sa_id": as_int(get(result, "sa_id") or get(result, "handle")),
         }
+
+    @classmethod
+    def from_match(cls, match: Match) -> Self:
+        built: Self = spec.build(cls, match)
+        return built
+
+
+_CONTEXT = _Ikev2.SPEC
+
+
+@dataclass(frozen=True)
+class PacketEnd(spec.Spec):
+    """The local or remote end of a packet: ``[To remote/From local]`` when sending,
+    ``[From remote/To local]`` when receiving; the event trace names them."""
+
+    end: Literal["local", "remote"]
+
+    def value(self, match: Match) -> Any:
+        result = match.result
+        if not get(result, "first_word"):
+            return endpoint_from(result, self.end)
+        sent = get(result, "direction") == "Sending"
+        ends = {
+            get(result, "first_word"): endpoint_from(result, "first"),
+            get(result, "second_word"): endpoint_from(result, "second"),
+        }
+        wanted = "To" if (self.end == "remote") == sent else "From"
+        return ends.get(wanted)
+
+
+@dataclass(frozen=True)
+class Response(spec.Spec):
+    """Whether the message is a response; None when the exchange line was not printed."""
+
+    def value(self, match: Match) -> Any:
+        message_type = get(match.result, "message_type")
+        return None if message_type is None else message_type == "RESPONSE"
+
+
+@dataclass(frozen=True)
+class Payloads(spec.Spec):
+    """The payloads of the ``Payload contents:`` list: None when no list was printed,
+    or an empty list when ``always``."""
+
+    always: bool = False
+
+    def value(self, match: Match) -> Any:
+        found = payloads_from(get(match.result, "payloads"))
+        return (found or []) if self.always else found
+
+
+@dataclass(frozen=True)
+class Truncated(spec.Spec):
+    """A packet header whose SPI line never came: cut by the end of the log or a rollover."""
+
+    def value(self, match: Match) -> Any:
+        result = match.result
+        return bool(get(result, "first_word")) and get(result, "initiator_spi") is None
+
+
+@dataclass(frozen=True)
+class StateMessageId(spec.Spec):
+    """ASA prints the state machine's message id as 8 hex digits (00000001), IOS in
+    decimal."""
+
+    def value(self, match: Match) -> Any:
+        raw_id = str(get(match.result, "message_id"))
+        return int(raw_id, 16) if len(raw_id) == 8 and raw_id.startswith("0") else int(raw_id)
 
 
 class Ikev2Packet(_Ikev2):
@@ -55,36 +129,21 @@ class Ikev2Packet(_Ikev2):
     role: Role | None = None
     truncated: bool = False
 
-    @classmethod
-    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2Packet:
-        direction: Direction = "sent" if get(result, "direction") == "Sending" else "received"
-        if get(result, "first_word"):
-            # "[To remote/From local]" when sending, "[From remote/To local]" when receiving.
-            ends = {
-                get(result, "first_word"): endpoint_from(result, "first"),
-                get(result, "second_word"): endpoint_from(result, "second"),
-            }
-            to, source = ends.get("To"), ends.get("From")
-            remote, local = (to, source) if direction == "sent" else (source, to)
-        else:
-            local, remote = endpoint_from(result, "local"), endpoint_from(result, "remote")
-        message_type = get(result, "message_type")
-        return cls.build(
-            message,
-            **cls.context(result),
-            direction=direction,
-            local=local,
-            remote=remote,
-            vrf=as_str(get(result, "vrf")),
-            initiator_spi=as_spi(get(result, "initiator_spi")),
-            responder_spi=as_spi(get(result, "responder_spi")),
-            message_id=as_int(get(result, "message_id")),
-            exchange=as_str(get(result, "exchange")),
-            response=None if message_type is None else message_type == "RESPONSE",
-            payloads=payloads_from(get(result, "payloads")),
-            role=role_from(get(result, "role")),
-            truncated=bool(get(result, "first_word")) and get(result, "initiator_spi") is None,
-        )
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "direction": spec.Choose("direction", "Sending", "sent", "received"),
+        "local": PacketEnd("local"),
+        "remote": PacketEnd("remote"),
+        "vrf": spec.Text("vrf"),
+        "initiator_spi": spec.Spi("initiator_spi"),
+        "responder_spi": spec.Spi("responder_spi"),
+        "message_id": spec.Int("message_id"),
+        "exchange": spec.Text("exchange"),
+        "response": Response(),
+        "payloads": Payloads(),
+        "role": spec.Mapped("role", _ROLES),
+        "truncated": Truncated(),
+    }
 
 
 class Ikev2Payloads(_Ikev2):
@@ -96,15 +155,12 @@ class Ikev2Payloads(_Ikev2):
     role: Role | None = None
     payloads: list[Payload]
 
-    @classmethod
-    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2Payloads:
-        return cls.build(
-            message,
-            **cls.context(result),
-            exchange=as_str(get(result, "exchange")),
-            role=role_from(get(result, "role")),
-            payloads=payloads_from(get(result, "payloads")) or [],
-        )
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "exchange": spec.Text("exchange"),
+        "role": spec.Mapped("role", _ROLES),
+        "payloads": Payloads(always=True),
+    }
 
 
 class Ikev2State(_Ikev2):
@@ -118,21 +174,15 @@ class Ikev2State(_Ikev2):
     state: str
     event: str
 
-    @classmethod
-    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2State:
-        raw_id = str(get(result, "message_id"))
-        # ASA prints the message id as 8 hex digits (00000001), IOS in decimal.
-        message_id = int(raw_id, 16) if len(raw_id) == 8 and raw_id.startswith("0") else int(raw_id)
-        return cls.build(
-            message,
-            **cls.context(result),
-            initiator_spi=as_spi(get(result, "initiator_spi")),
-            responder_spi=as_spi(get(result, "responder_spi")),
-            role=role_from(get(result, "role")),
-            message_id=message_id,
-            state=str(get(result, "state")),
-            event=str(get(result, "event")),
-        )
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "initiator_spi": spec.Spi("initiator_spi"),
+        "responder_spi": spec.Spi("responder_spi"),
+        "role": spec.Mapped("role", _ROLES),
+        "message_id": StateMessageId(),
+        "state": spec.Str("state"),
+        "event": spec.Str("event"),
+    }
 
 
 class Ikev2Retransmit(_Ikev2):
@@ -140,9 +190,7 @@ class Ikev2Retransmit(_Ikev2):
 
     kind: Literal["ikev2_retransmit"] = "ikev2_retransmit"
 
-    @classmethod
-    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2Retransmit:
-        return cls.build(message, **cls.context(result))
+    SPEC: ClassVar[dict[str, spec.Spec]] = _CONTEXT
 
 
 class Ikev2Error(_Ikev2):
@@ -151,9 +199,7 @@ class Ikev2Error(_Ikev2):
     kind: Literal["ikev2_error"] = "ikev2_error"
     message: str
 
-    @classmethod
-    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2Error:
-        return cls.build(message, **cls.context(result), message=str(get(result, "message", "")))
+    SPEC: ClassVar[dict[str, spec.Spec]] = {**_CONTEXT, "message": spec.Str("message", "")}
 
 
 class Ikev2SessionUp(_Ikev2):
@@ -165,16 +211,13 @@ class Ikev2SessionUp(_Ikev2):
     local: Endpoint | None = None
     remote: Endpoint | None = None
 
-    @classmethod
-    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2SessionUp:
-        return cls.build(
-            message,
-            **cls.context(result),
-            remote_identity=str(get(result, "remote_identity")),
-            local_identity=str(get(result, "local_identity")),
-            local=endpoint_from(result, "local"),
-            remote=endpoint_from(result, "remote"),
-        )
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "remote_identity": spec.Str("remote_identity"),
+        "local_identity": spec.Str("local_identity"),
+        "local": spec.EndpointOf("local"),
+        "remote": spec.EndpointOf("remote"),
+    }
 
 
 class Ikev2Delete(_Ikev2):
@@ -187,18 +230,14 @@ class Ikev2Delete(_Ikev2):
     initiator_spi: str | None = None
     responder_spi: str | None = None
 
-    @classmethod
-    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2Delete:
-        spi = as_spi32(get(result, "spi"))
-        return cls.build(
-            message,
-            **cls.context(result),
-            direction="sent" if get(result, "action") == "Sending" else "received",
-            sa_type="ipsec" if spi is not None else "ike",
-            spi=spi,
-            initiator_spi=as_spi(get(result, "initiator_spi")),
-            responder_spi=as_spi(get(result, "responder_spi")),
-        )
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "direction": spec.Choose("action", "Sending", "sent", "received"),
+        "sa_type": spec.Choose("spi", None, "ipsec", "ike"),
+        "spi": spec.Spi32("spi"),
+        "initiator_spi": spec.Spi("initiator_spi"),
+        "responder_spi": spec.Spi("responder_spi"),
+    }
 
 
 class Ikev2Proposal(_Ikev2):
@@ -213,9 +252,10 @@ class Ikev2Proposal(_Ikev2):
     transforms: list[str]
 
     @classmethod
-    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2Proposal:
+    def from_match(cls, match: Match) -> Self:
+        result = match.result
         return cls.build(
-            message,
+            match.message,
             **cls.context(result),
             protocol=str(get(result, "protocol")),
             number=int(get(result, "number")),
@@ -235,7 +275,8 @@ class Ikev2ConfigAttribute(_Ikev2):
     data: str | None = None
 
     @classmethod
-    def from_parsed(cls, result: Parsed, message: Message) -> Ikev2ConfigAttribute:
+    def from_match(cls, match: Match) -> Self:
+        result, message = match.result, match.message
         data = get(result, "data")
         tail = " ".join(message.lines[1:])
         if data is not None and tail and str(data).endswith(tail):
@@ -248,6 +289,12 @@ class Ikev2ConfigAttribute(_Ikev2):
             length=int(get(result, "length")),
             data=as_str(data),
         )
+
+
+_POLICY_TEXT_FIELDS = (
+    "identity", "identity_type", "profile", "keyring", "peer_block", "policy",
+    "fvrf", "local_address", "auth_method", "detail",
+)  # fmt: skip
 
 
 class Ikev2Policy(_Ikev2):
@@ -268,23 +315,13 @@ class Ikev2Policy(_Ikev2):
     outcome: Literal["passed", "failed"] | None = None
     detail: str | None = None
 
-    @classmethod
-    def from_step(cls, step: str, result: Parsed, message: Message) -> Ikev2Policy:
-        outcome = get(result, "outcome")
-        return cls.build(
-            message,
-            **cls.context(result),
-            step=step,
-            **{name: as_str(get(result, name)) for name in _POLICY_TEXT_FIELDS},
-            key_length=as_int(get(result, "key_length")),
-            outcome=outcome.lower() if outcome else None,
-        )
-
-
-_POLICY_TEXT_FIELDS = (
-    "identity", "identity_type", "profile", "keyring", "peer_block", "policy",
-    "fvrf", "local_address", "auth_method", "detail",
-)  # fmt: skip
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "step": spec.RowName(),
+        **{name: spec.Text(name) for name in _POLICY_TEXT_FIELDS},
+        "key_length": spec.Int("key_length"),
+        "outcome": spec.Lower("outcome"),
+    }
 
 
 class Ikev2Status(_Ikev2):
@@ -299,16 +336,13 @@ class Ikev2Status(_Ikev2):
     reason: str | None = None
     detail: str | None = None
 
-    @classmethod
-    def from_step(cls, step: str, result: Parsed, message: Message) -> Ikev2Status:
-        return cls.build(
-            message,
-            **cls.context(result),
-            status=step,
-            message=str(get(result, "body", "")).strip(),
-            exchange=as_str(get(result, "exchange")),
-            dh_group=as_int(get(result, "dh_group")),
-            lifetime_seconds=as_int(get(result, "lifetime_seconds")),
-            reason=as_str(get(result, "reason")),
-            detail=as_str(get(result, "detail")),
-        )
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        **_CONTEXT,
+        "status": spec.RowName(),
+        "message": spec.Stripped("body"),
+        "exchange": spec.Text("exchange"),
+        "dh_group": spec.Int("dh_group"),
+        "lifetime_seconds": spec.Int("lifetime_seconds"),
+        "reason": spec.Text("reason"),
+        "detail": spec.Text("detail"),
+    }

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, Literal, Self
 
 from ..framing import Message
+from ..matching import Parsed
 from .base import (
     Endpoint,
     EventBase,
-    Parsed,
     Proxy,
     as_int,
     as_spi32,

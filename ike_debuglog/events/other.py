@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 from ..framing import Message
-from .base import EventBase, Parsed, as_int, as_str, get
+from ..grammars import syslog as syslog_grammar
+from ..matching import Parsed, run
+from ..matching import items as named_results
+from . import spec
+from .base import EventBase, Match, as_int, get
+
+
+@dataclass(frozen=True)
+class SyslogFields(spec.Spec):
+    """The ``key=value`` pairs of the message text, the session status of IKEv2 and
+    ISAKMP messages, and the peer a crypto message names."""
+
+    def value(self, match: Match) -> Any:
+        return syslog_fields(match.result)
 
 
 class SyslogMessage(EventBase):
@@ -19,17 +33,41 @@ class SyslogMessage(EventBase):
     message: str
     fields: dict[str, str]
 
+    SPEC: ClassVar[dict[str, spec.Spec]] = {
+        "facility": spec.Str("facility"),
+        "subfacility": spec.Text("subfacility"),
+        "severity": spec.Int("severity"),
+        "mnemonic": spec.Str("mnemonic"),
+        "message": spec.Stripped("message"),
+        "fields": SyslogFields(),
+    }
+
     @classmethod
-    def from_parsed(cls, result: Parsed, message: Message, fields: dict[str, str]) -> SyslogMessage:
-        return cls.build(
-            message,
-            facility=str(get(result, "facility")),
-            subfacility=as_str(get(result, "subfacility")),
-            severity=int(get(result, "severity")),
-            mnemonic=str(get(result, "mnemonic")),
-            message=str(get(result, "message")).strip(),
-            fields=fields,
-        )
+    def from_match(cls, match: Match) -> SyslogMessage:
+        built: SyslogMessage = spec.build(cls, match)
+        return built
+
+
+#: Mnemonics whose text has fields beyond ``key=value`` pairs.
+_SYSLOG_DETAILS = {
+    "IKEV2_SESSION_STATUS": syslog_grammar.IKEV2_SESSION_STATUS,
+    "ISAKMP_ON_OFF": syslog_grammar.ISAKMP_ON_OFF,
+}
+
+
+def syslog_fields(result: Parsed) -> dict[str, str]:
+    """The fields of a syslog message: its ``key=value`` pairs, the session status of
+    IKEv2 and ISAKMP messages, and the peer a crypto message names."""
+    body = str(get(result, "message"))
+    fields = syslog_grammar.key_values(body)
+    special = _SYSLOG_DETAILS.get(str(get(result, "mnemonic")))
+    if special is None and get(result, "facility") == "CRYPTO" and "peer" not in fields:
+        special = syslog_grammar.PEER_FROM
+    if special is not None:
+        detail = run(special, body)
+        if detail is not None:
+            fields.update({k: str(v) for k, v in named_results(detail) if v is not None})
+    return fields
 
 
 class LoggingHeader(EventBase):

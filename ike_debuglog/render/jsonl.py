@@ -1,10 +1,107 @@
-"""JSON Lines: one event per line, field names as documented in docs/fields.md."""
+"""JSON Lines: one event per line, field names as documented in docs/fields.md.
+
+A batch is written from its tables: each row as its model's JSON (the fields in the
+model's order, written the way pydantic writes them; a test holds the two equal byte
+for byte), the events built in Python by pydantic itself, all in record order.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import IO, Final
+
+import polars as pl
+
 from ..events import EventBase
+from ..scan.records import MODELS, RecordBatch
+from ..scan.schema import dict_fields, schema
+
+_JSON: Final = pl.Schema({"_order": pl.Int64, "json": pl.String})
 
 
 def to_json_line(event: EventBase) -> str:
     """One event as a compact JSON object, without a line ending."""
     return event.model_dump_json()
+
+
+def table_json(kind: str, table: pl.DataFrame) -> pl.DataFrame:
+    """``_order`` and each row of a kind's table as JSON."""
+    model = MODELS[kind]
+    objects = set(dict_fields(model))
+    members: list[pl.Expr] = []
+    run: list[str] = []
+    for name in schema(model):
+        if name in objects:
+            if run:
+                members.append(_members(run))
+                run = []
+            members.append(pl.concat_str(pl.lit(f'"{name}":'), _object(pl.col(name))))
+        else:
+            run.append(name)
+    if run:
+        members.append(_members(run))
+    body = pl.concat_str(members, separator=",")
+    return table.select("_order", json=pl.concat_str(pl.lit("{"), body, pl.lit("}")))
+
+
+def _members(names: list[str]) -> pl.Expr:
+    """``"a":1,"b":2``: plain fields as JSON object members."""
+    encoded = pl.struct(names).struct.json_encode()
+    return encoded.str.slice(1, encoded.str.len_bytes() - 2)
+
+
+def _object(pairs: pl.Expr) -> pl.Expr:
+    """A list of key/value structs as a JSON object (a ``dict[str, str]`` field)."""
+    member = pl.concat_str(
+        _string(pl.element().struct.field("key")),
+        pl.lit(":"),
+        _string(pl.element().struct.field("value")),
+    )
+    return pl.concat_str(pl.lit("{"), pairs.list.eval(member).list.join(","), pl.lit("}"))
+
+
+def _string(text: pl.Expr) -> pl.Expr:
+    """A string as a JSON string literal (escaped as pydantic escapes it)."""
+    encoded = pl.struct(text.alias("s")).struct.json_encode()
+    return encoded.str.slice(5, encoded.str.len_bytes() - 6)  # {"s":...}
+
+
+def batch_json(batch: RecordBatch, *, unrecognized: bool = True) -> pl.DataFrame:
+    """``_order`` and the JSON of every event of a batch, in record order
+    (``unrecognized=False`` leaves unrecognised records out)."""
+    parts = [
+        table_json(kind, table)
+        for kind, table in batch.tables.items()
+        if unrecognized or kind != "unrecognized"
+    ]
+    python = [
+        (order, event.model_dump_json())
+        for order, event in batch.python.items()
+        if unrecognized or event.kind != "unrecognized"
+    ]
+    if python:
+        parts.append(pl.DataFrame(python, schema=_JSON, orient="row"))
+    if not parts:
+        return pl.DataFrame(schema=_JSON)
+    return pl.concat(parts).sort("_order")
+
+
+def write_batch(
+    out: IO[bytes], batch: RecordBatch, *, unrecognized: bool = True, file: str | None = None
+) -> None:
+    """Write a batch's events as JSON Lines (each object led by ``"file"`` when given)."""
+    lines = batch_json(batch, unrecognized=unrecognized)
+    if lines.is_empty():
+        return
+    if file is not None:
+        head = "{" + f'"file":{json.dumps(file)},'
+        lines = lines.with_columns(json=pl.lit(head) + pl.col("json").str.slice(1))
+    try:
+        lines.select("json").write_csv(out, include_header=False, quote_style="never")
+    except OSError as error:
+        if "Broken pipe" in str(error):  # Polars reports it without its errno
+            raise BrokenPipeError(*error.args) from error
+        raise
+
+
+__all__ = ["batch_json", "table_json", "to_json_line", "write_batch"]
