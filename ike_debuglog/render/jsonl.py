@@ -27,27 +27,24 @@ def to_json_line(event: EventBase) -> str:
 def table_json(kind: str, table: pl.DataFrame) -> pl.DataFrame:
     """``_order`` and each row of a kind's table as JSON."""
     model = MODELS[kind]
-    objects = set(dict_fields(model))
-    members: list[pl.Expr] = []
-    run: list[str] = []
-    for name in schema(model):
-        if name in objects:
-            if run:
-                members.append(_members(run))
-                run = []
-            members.append(pl.concat_str(pl.lit(f'"{name}":'), _object(pl.col(name))))
-        else:
-            run.append(name)
-    if run:
-        members.append(_members(run))
-    body = pl.concat_str(members, separator=",")
-    return table.select("_order", json=pl.concat_str(pl.lit("{"), body, pl.lit("}")))
-
-
-def _members(names: list[str]) -> pl.Expr:
-    """``"a":1,"b":2``: plain fields as JSON object members."""
-    encoded = pl.struct(names).struct.json_encode()
-    return encoded.str.slice(1, encoded.str.len_bytes() - 2)
+    names = list(schema(model))
+    objects = dict_fields(model)
+    if not objects:
+        return table.select("_order", json=pl.struct(names).struct.json_encode())
+    # Arrow has no object with free keys: a dict field (syslog's ``fields``, the last
+    # field of its model) is written apart and put in place of its list of pairs.
+    (last,) = objects
+    if names[-1] != last:  # pragma: no cover - a model with a dict field elsewhere
+        raise ValueError(f"{kind}: a dict field must come last")
+    head = pl.struct(names[:-1]).struct.json_encode().str.strip_suffix("}")
+    pairs = pl.col(last)
+    if table.select(pairs.list.len().max()).item() in (0, None):
+        value: pl.Expr = pl.lit("{}")
+    else:
+        value = pl.when(pairs.list.len() == 0).then(pl.lit("{}")).otherwise(_object(pairs))
+    return table.select(
+        "_order", json=pl.concat_str(head, pl.lit(f',"{last}":'), value, pl.lit("}"))
+    )
 
 
 def _object(pairs: pl.Expr) -> pl.Expr:

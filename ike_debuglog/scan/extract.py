@@ -192,10 +192,8 @@ def _ruled(family: Family, frame: pl.DataFrame) -> tuple[list[tuple[str, pl.Data
     """Each record tries the first rule whose test holds; the records of one rule are
     read together, and a record its grammar does not take goes on to the next rule."""
     chain = _chain(family)
-    frame = frame.with_columns(
-        _test(rule.when).alias(f"t{index}") for index, (rule, _) in enumerate(chain)
-    ).with_columns(_at=pl.coalesce(pl.when(pl.col(f"t{i}")).then(i) for i in range(len(chain))))
-    found: list[tuple[str, pl.DataFrame]] = []
+    frame = frame.with_columns(_at=_first_rule(chain))
+    matched: dict[type[EventBase], list[pl.DataFrame]] = {}
     python: list[int] = []
     missed: list[pl.DataFrame] = []
     while not frame.is_empty():
@@ -205,24 +203,31 @@ def _ruled(family: Family, frame: pl.DataFrame) -> tuple[list[tuple[str, pl.Data
                 missed.append(group)
                 continue
             rule, resume = chain[at]
-            compiled = _compiled(rule, family)
-            if compiled is None:
+            node = _compiled(rule, family)
+            if node is None:
                 python.extend(group.get_column("_order").to_list())
                 continue
-            node, fields = compiled
             done = evaluate(node, group, _TARGETS[rule.on])
-            matched = group.filter(done.ok).with_columns(
-                *(value.filter(done.ok).alias(f"g:{name}") for name, value in done.groups.items()),
-                _name=pl.lit(rule.name, pl.String),
+            matched.setdefault(rule.model, []).append(
+                group.filter(done.ok).with_columns(
+                    *(
+                        value.filter(done.ok).alias(f"g:{name}")
+                        for name, value in done.groups.items()
+                    ),
+                    _name=pl.lit(rule.name, pl.String),
+                )
             )
-            table, slow = _rows(rule, matched, fields)
-            if not table.is_empty():
-                found.append((_kind(rule.model), table))
-            python.extend(slow)
             failed = group.filter(~done.ok)
             if not failed.is_empty():
                 (missed if rule.final else tried).append(failed.with_columns(_from=pl.lit(resume)))
-        frame = _next_rules(tried, len(chain))
+        frame = _next_rules(tried, chain)
+    found: list[tuple[str, pl.DataFrame]] = []
+    prefix = _prefix_names(family)
+    for model, frames in matched.items():
+        table, slow = _rows(model, pl.concat(frames, how="diagonal_relaxed"), prefix)
+        if not table.is_empty():
+            found.append((_kind(model), table))
+        python.extend(slow)
     rest = pl.concat(missed, how="diagonal_relaxed") if missed else None
     if rest is not None and not rest.is_empty():
         found.append(("unrecognized", _unrecognized(rest)))
@@ -241,16 +246,39 @@ def _chain(family: Family) -> list[tuple[Rule, int]]:
     return chain
 
 
-def _next_rules(tried: list[pl.DataFrame], size: int) -> pl.DataFrame:
+def _first_rule(chain: list[tuple[Rule, int]]) -> pl.Expr:
+    """The place in the chain of the first rule whose test holds.
+
+    Most tests look for a literal: those of one target are found in one pass for all
+    rules (Aho-Corasick over the literals), the others are tested one by one."""
+    literals: dict[str, dict[str, int]] = {}
+    others: list[pl.Expr] = []
+    for index, (rule, _) in enumerate(chain):
+        test = rule.when
+        if isinstance(test, Has) and test.within is None:
+            places = literals.setdefault(_TARGETS[test.on], {})
+            places.setdefault(test.literal, index)
+        else:
+            others.append(pl.when(_test(test)).then(pl.lit(index, pl.Int64)))
+    for column, places in literals.items():
+        found = pl.col(column).str.extract_many(list(places), overlapping=True)
+        lowest = found.list.eval(
+            pl.element().replace_strict(places, default=None, return_dtype=pl.Int64)
+        ).list.min()
+        others.append(lowest)
+    return pl.min_horizontal(others) if len(others) > 1 else others[0]
+
+
+def _next_rules(tried: list[pl.DataFrame], chain: list[tuple[Rule, int]]) -> pl.DataFrame:
     """Records whose rule did not match, with the next rule whose test holds."""
     if not tried:
         return pl.DataFrame()
     frame = pl.concat(tried, how="diagonal_relaxed")
-    return frame.with_columns(
-        _at=pl.coalesce(
-            pl.when(pl.col(f"t{i}") & (pl.lit(i) >= pl.col("_from"))).then(i) for i in range(size)
-        )
-    ).drop("_from")
+    later = (
+        pl.when(_test(rule.when) & (pl.lit(index) >= pl.col("_from"))).then(pl.lit(index, pl.Int64))
+        for index, (rule, _) in enumerate(chain)
+    )
+    return frame.with_columns(_at=pl.coalesce(later)).drop("_from")
 
 
 def _views(family: Family, subset: pl.DataFrame) -> pl.DataFrame:
@@ -315,26 +343,38 @@ def _test(test: Test | None) -> pl.Expr:
 
 
 @cache
-def _compiled(rule: Rule, family: Family) -> tuple[Node, dict[str, build.Column]] | None:
-    """A rule's grammar plan and field expressions, or None: it runs in Python."""
+def _compiled(rule: Rule, family: Family) -> Node | None:
+    """A rule's grammar plan, or None: the rule runs in Python (its grammar or its
+    model's fields have no column form)."""
     spec = vars(rule.model).get("SPEC")  # its own: a model that inherits one builds in Python
     if spec is None or rule.build is not None:
         return None
     try:
         node = plan(rule.grammar, family.shared)
-        prefix = set(family.prefix.re.groupindex) if family.prefix is not None else set()
-        names = build.Names(_group_names(node), prefix)
-        fields = {name: build.column(value, names) for name, value in spec.items()}
+        _fields(rule.model, frozenset(_group_names(node)), _prefix_names(family))
     except UnsupportedError:
         return None
-    return node, fields
+    return node
+
+
+def _prefix_names(family: Family) -> frozenset[str]:
+    return frozenset(family.prefix.re.groupindex) if family.prefix is not None else frozenset()
+
+
+@cache
+def _fields(
+    model: type[EventBase], groups: frozenset[str], prefix: frozenset[str]
+) -> dict[str, build.Column]:
+    """A model's field expressions over a match frame with these named results."""
+    names = build.Names(set(groups), set(prefix))
+    return {name: build.column(value, names) for name, value in vars(model)["SPEC"].items()}
 
 
 def _group_names(node: Node) -> set[str]:
     found: set[str] = set()
     for value in getattr(node, "names", ()):
         found.add(value)
-    for name in ("result_name", "body"):
+    for name in ("result_name", "body", "tail"):
         value = getattr(node, name, None)
         if value:
             found.add(value)
@@ -355,12 +395,14 @@ def _kind(model: type[EventBase]) -> str:
 
 
 def _rows(
-    rule: Rule, matched: pl.DataFrame, fields: dict[str, build.Column]
+    model: type[EventBase], matched: pl.DataFrame, prefix: frozenset[str]
 ) -> tuple[pl.DataFrame, list[int]]:
-    """The kind table rows of a rule's matches, and the records whose values do not fit
-    a column (built in Python)."""
+    """The kind table rows of a model's matches (those of all its rules at once), and the
+    records whose values do not fit a column (built in Python)."""
     if matched.is_empty():
         return matched, []
+    groups = frozenset(c[2:] for c in matched.columns if c.startswith("g:"))
+    fields = _fields(model, groups, prefix)
     matched = matched.with_columns(
         _payloads=payload_lists(matched.get_column("g:payload_text"))
         if "g:payload_text" in matched.columns
@@ -376,7 +418,6 @@ def _rows(
         matched = matched.filter(~flags)
     else:
         slow = []
-    model = rule.model
     return table(model, matched, {name: value for name, (value, _) in fields.items()}), slow
 
 

@@ -41,10 +41,11 @@ class UnsupportedError(Exception):
 
 @dataclass(frozen=True)
 class _Regex:
-    pattern: str  # the Rust pattern, anchored, whole match in group `_m`
+    pattern: str | None  # the Rust pattern, anchored, whole match in group `_m`; None: `.*`
     names: tuple[str, ...]
     result_name: str | None = None  # pyparsing results name of the whole match
     body: str | None = None  # group naming the text from this part to the end
+    tail: str | None = None  # group naming the `(?P<tail>.*)` that ends the pattern
 
 
 @dataclass(frozen=True)
@@ -126,13 +127,40 @@ def _regex(pattern: re.Pattern[str], result_name: str | None) -> Node:
     name = None
     if body is not None:
         name, text = body["name"], body["rest"]
+    if text == ".*" and not pattern.flags & re.DOTALL:
+        return _Regex(None, (), result_name, name)  # the rest of the record (no line feeds)
+    tail = _tail(text, pattern.flags)
+    if tail is not None:
+        # A capture of everything to the end is the text after the rest of the match:
+        # the engine need not copy it (it is most of a syslog message).
+        text = text[: -len(f"(?P<{tail}>.*)")]
     translated = rust(text, pattern.flags)
     if translated is None:
         raise UnsupportedError(text)
     if result_name:
+        if tail is not None:
+            raise UnsupportedError(text)
         translated = f"(?P<_r>{translated})"
     names = tuple(n for n in re.compile(text, pattern.flags).groupindex if n != name)
-    return _Regex(f"^(?P<_m>{_BLANKS}(?:{translated}))", names, result_name, name)
+    return _Regex(f"^(?P<_m>{_BLANKS}(?:{translated}))", names, result_name, name, tail)
+
+
+_TAIL = re.compile(r"\(\?P<(?P<name>\w+)>\.\*\)$")
+
+
+def _tail(text: str, flags: int) -> str | None:
+    """The name of a ``(?P<name>.*)`` that ends the pattern outside any group."""
+    found = _TAIL.search(text)
+    if found is None or flags & (re.DOTALL | re.VERBOSE):
+        return None
+    head = text[: found.start()]
+    try:
+        compiled = re.compile(head, flags)
+    except re.error:
+        return None  # the group sits inside another one
+    if found["name"] in compiled.groupindex or head.endswith("\\"):
+        return None
+    return found["name"]
 
 
 # Running a plan --------------------------------------------------------------------------
@@ -246,14 +274,33 @@ def _rest(target: pl.Series, start: pl.Series, *, at_start: bool) -> pl.Series:
 
 def _run_regex(node: _Regex, target: pl.Series, start: pl.Series, *, at_start: bool) -> Evaluation:
     rest = _rest(target, start, at_start=at_start)
+    groups: dict[str, pl.Series] = {}
+    if node.body is not None or node.pattern is None:
+        after_blanks = rest.str.strip_chars_start(" \t\n\r")
+        if node.body is not None:
+            groups[node.body] = after_blanks
+    if node.pattern is None:  # `.*`: the rest of the record
+        if node.result_name:
+            groups[node.result_name] = after_blanks
+        everything = pl.Series([True] * len(rest), dtype=pl.Boolean)
+        return Evaluation(everything, start + rest.str.len_bytes(), groups)
     found = rest.str.extract_groups(node.pattern).struct.unnest()
     whole = found.get_column("_m")
-    groups = {name: found.get_column(name) for name in node.names}
+    groups |= {name: found.get_column(name) for name in node.names}
     if node.result_name:
         groups[node.result_name] = found.get_column("_r")
-    if node.body is not None:
-        groups[node.body] = rest.str.strip_chars_start(" \t\n\r")
-    return Evaluation(whole.is_not_null(), start + whole.str.len_bytes().fill_null(0), groups)
+    length = whole.str.len_bytes()
+    if node.tail is not None:
+        tail = pl.DataFrame({"r": rest, "n": length}).select(pl.col("r").str.slice(pl.col("n")))
+        groups[node.tail] = tail.to_series().zip_with(whole.is_not_null(), _nothing(rest))
+        length = pl.Series([None] * len(rest), dtype=pl.UInt32).zip_with(
+            whole.is_null(), rest.str.len_bytes()
+        )
+    return Evaluation(whole.is_not_null(), start + length.fill_null(0), groups)
+
+
+def _nothing(like: pl.Series) -> pl.Series:
+    return pl.Series(like.name, [None] * len(like), dtype=like.dtype)
 
 
 def _run_skip(node: _Skip, target: pl.Series, start: pl.Series) -> Evaluation:
