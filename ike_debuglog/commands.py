@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .correlate import Correlator, Session
-from .drift import drift
+from .drift import drift_batches
 from .errors import InputError, UsageError
 from .events import Event
 from .parse import _checked_files, in_workers, parse_file_batches
@@ -42,7 +42,7 @@ from .render.schema import output_schema
 from .render.sessions import diagnosis, sessions_table
 from .render.table import drift_table, events_table
 from .scan.records import RecordBatch
-from .stream import follow_file, follow_reader, pipe_reader, stream_pipe
+from .stream import follow_reader, pipe_reader
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -281,7 +281,7 @@ def _compact(document: dict[str, Any]) -> str:
 
 def _sessions_of(args: argparse.Namespace) -> Iterator[Session]:
     table = getattr(args, "format", "text") in ("table", "text")
-    return Correlator().run(_read(args.file, args.year, progress=table))
+    return Correlator().run_batches(_batches(args.file, args.year, progress=table))
 
 
 def _sessions(args: argparse.Namespace) -> int:
@@ -321,8 +321,8 @@ def _diagnose(args: argparse.Namespace) -> int:
             path = Path(spool) / "stdin.log"
             with path.open("wb") as copy:
                 shutil.copyfileobj(sys.stdin.buffer, copy)
-        events = _read(str(path), args.year, progress=args.file != "-")
-        sessions = sorted(Correlator().run(events), key=lambda s: s.id)
+        batches = _batches(str(path), args.year, progress=args.file != "-")
+        sessions = sorted(Correlator().run_batches(batches), key=lambda s: s.id)
         troubled = [s for s in sessions if s.outcome != "established"]
         text = _lines(path, {n for s in troubled for f in s.findings for n in f.evidence})
     report: list[str] = []
@@ -350,7 +350,7 @@ def _ladder(args: argparse.Namespace) -> int:
 
 
 def _drift(args: argparse.Namespace) -> int:
-    found = drift(_read(args.file, args.year, progress=args.format == "table"))
+    found = drift_batches(_batches(args.file, args.year, progress=args.format == "table"))
     out = sys.stdout
     if args.format == "jsonl":
         out.writelines(template.model_dump_json() + "\n" for template in found)
@@ -359,31 +359,31 @@ def _drift(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _observed(events: Iterable[Event], metrics: Metrics) -> Iterator[Event]:
-    for event in events:
-        metrics.observe_event(event)
-        yield event
+def _observed(batches: Iterable[RecordBatch], metrics: Metrics) -> Iterator[RecordBatch]:
+    for batch in batches:
+        metrics.observe_batch(batch)
+        yield batch
 
 
 def _metrics(args: argparse.Namespace) -> int:
     metrics = Metrics()
     if args.serve is None:
-        events = _read(args.file, args.year, progress=False)
-        for session in Correlator().run(_observed(events, metrics)):
+        batches = _batches(args.file, args.year, progress=False)
+        for session in Correlator().run_batches(_observed(batches, metrics)):
             metrics.observe_session(session)
         sys.stdout.write(metrics.exposition().decode())
         return EXIT_OK
     if args.file == "-":
-        live = stream_pipe(sys.stdin.buffer, year=args.year)
+        live = run(pipe_reader(sys.stdin.buffer), year=args.year)
     else:
         open_log(args.file).close()  # a missing or binary file is an error before serving
-        live = follow_file(args.file, year=args.year)
+        live = run(follow_reader(args.file), year=args.year)
     try:
         start_http_server(args.serve, addr=args.bind, registry=metrics.registry)
     except OSError as error:
         raise UsageError(f"cannot serve on {args.bind}:{args.serve}: {error.strerror}") from error
     print(f"serving http://{args.bind}:{args.serve}/metrics", file=sys.stderr, flush=True)
-    for session in Correlator().run(_observed(live, metrics)):
+    for session in Correlator().run_batches(_observed(live, metrics)):
         metrics.observe_session(session)
     return EXIT_OK
 

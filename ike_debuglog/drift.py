@@ -10,14 +10,16 @@ the line it first appeared on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
+import polars as pl
 from drain3 import TemplateMiner
 from drain3.masking import MaskingInstruction
 from drain3.template_miner_config import TemplateMinerConfig
 
 from .events import Event
 from .events.base import Frozen
+from .scan.records import RecordBatch
 
 #: Unrecognised records of these families look like crypto debug output.
 CRYPTO_FAMILIES = frozenset({"ikev2", "isakmp", "ipsec", "crypto"})
@@ -69,20 +71,65 @@ def drift(events: Iterable[Event]) -> list[DriftTemplate]:
     Reads the events once and keeps one cluster per template, so memory follows the
     number of distinct phrasings, not the size of the log.
     """
+    return _templates(
+        (event.line, *found) for event in events if (found := _text(event)) is not None
+    )
+
+
+def drift_batches(batches: Iterable[RecordBatch]) -> list[DriftTemplate]:
+    """:func:`drift` over the pipeline's batches: the texts are read off the tables of
+    the few kinds that hold unknown wording, never built into events."""
+    return _templates(item for batch in batches for item in _batch_texts(batch))
+
+
+def _batch_texts(batch: RecordBatch) -> Iterator[tuple[int, str, str]]:
+    """(line, family, text) of a batch's records of unknown wording, in record order."""
+    parts = []
+    tables = batch.tables
+    if "unrecognized" in tables:
+        parts.append(
+            tables["unrecognized"]
+            .filter(pl.col("family").is_in(list(CRYPTO_FAMILIES)))
+            .select("_order", "line", "family", text=pl.col("text").str.replace_all("\n", " "))
+        )
+    if "ikev1_message" in tables:
+        parts.append(
+            tables["ikev1_message"].select(
+                "_order", "line", family=pl.lit("isakmp"), text="ISAKMP: " + pl.col("message")
+            )
+        )
+    if "ipsec_message" in tables:
+        text = pl.format("IPSEC({}): {}", pl.col("function"), pl.col("message"))
+        parts.append(
+            tables["ipsec_message"].select("_order", "line", family=pl.lit("ipsec"), text=text)
+        )
+    found = [
+        (order, event.line, *words)
+        for order, event in batch.python.items()
+        if (words := _text(event)) is not None
+    ]
+    if found:
+        parts.append(pl.DataFrame(found, schema=_TEXTS, orient="row"))
+    if parts:
+        rows = pl.concat([part.cast(_TEXTS) for part in parts]).sort("_order")  # type: ignore[arg-type]
+        for _, line, family, text in rows.iter_rows():
+            yield line, family, text
+
+
+_TEXTS = {"_order": pl.Int64, "line": pl.Int64, "family": pl.String, "text": pl.String}
+
+
+def _templates(texts: Iterable[tuple[int, str, str]]) -> list[DriftTemplate]:
     config = TemplateMinerConfig()
     config.profiling_enabled = False
     config.drain_sim_th = 0.5
     config.masking_instructions = [MaskingInstruction(pattern, name) for pattern, name in _MASKS]
     miner = TemplateMiner(config=config)
     first: dict[int, tuple[int, str, str]] = {}
-    for event in events:
-        found = _text(event)
-        if found is None:
-            continue
-        family, text = found
-        text = text[:_TEXT_LIMIT]
+    for line, family, full in texts:
+        text = full[:_TEXT_LIMIT]
         cluster = miner.add_log_message(text)["cluster_id"]
-        first.setdefault(cluster, (event.line, family, text))
+        first.setdefault(cluster, (line, family, text))
     templates = [
         DriftTemplate.construct_checked(
             template=cluster.get_template(),
@@ -96,4 +143,4 @@ def drift(events: Iterable[Event]) -> list[DriftTemplate]:
     return sorted(templates, key=lambda t: (-t.count, t.first_line))
 
 
-__all__ = ["CRYPTO_FAMILIES", "DriftTemplate", "drift"]
+__all__ = ["CRYPTO_FAMILIES", "DriftTemplate", "drift", "drift_batches"]

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
+import polars as pl
+
 from ..events import (
     Event,
     Ikev1Packet,
@@ -41,8 +43,9 @@ from ..events import (
     IpsecValidateProposal,
     SyslogMessage,
 )
-from .analysis import build_session
+from ..scan.records import RecordBatch
 from .models import Session, Version
+from .session import build_session
 
 #: Crypto syslog mnemonics that name the peer of a session.
 _SESSION_SYSLOG: Final = frozenset(
@@ -109,6 +112,39 @@ class Correlator:
         for event in events:
             yield from self.feed(event)
         yield from self.flush()
+
+    def run_batches(self, batches: Iterable[RecordBatch]) -> Iterator[Session]:
+        """Every session of a stream of event batches (what the pipeline gives), as soon
+        as each is complete: the same sessions as :meth:`run` over the batches' events."""
+        for batch in batches:
+            yield from self.feed_batch(batch)
+        yield from self.flush()
+
+    def feed_batch(self, batch: RecordBatch) -> Iterator[Session]:
+        """Take a batch of events; yield the sessions now complete.
+
+        Only the records a session can hold become events (IKE and IPsec records, the
+        crypto syslog messages that name a peer); the others (syslog noise, headers,
+        unrecognised lines) are counted, and their time stamps read where an eviction
+        check falls on them, as :meth:`feed` would."""
+        base = self._index
+        wanted = _wanted(batch)
+        evicting = self.linger is not None or self.idle_seconds is not None
+        checks: dict[int, datetime | None] = {}
+        if evicting:
+            every = self._every
+            first = (-(base + 1)) % every  # the first order whose index divides by `every`
+            points = [o for o in range(first, len(batch), every) if o not in wanted]
+            checks = batch.timestamps(points)
+        events = batch.events(sorted(wanted))
+        for order in sorted(wanted | checks.keys()):
+            if order in checks:
+                self._index = base + order + 1
+                yield from self._evict(checks[order])
+            else:
+                self._index = base + order
+                yield from self.feed(next(events))
+        self._index = base + len(batch)
 
     def feed(self, event: Event) -> Iterator[Session]:
         """Take one event; yield the sessions that are now complete."""
@@ -336,6 +372,27 @@ class Correlator:
             bucket = self._new(host, None, peer)
         self._last_ipsec[host] = bucket
         return bucket
+
+
+_SESSION_KINDS: Final = ("ikev1_", "ikev2_", "ipsec_")
+
+
+def _wanted(batch: RecordBatch) -> set[int]:
+    """The records of a batch a session can hold (their places in the batch): IKE and
+    IPsec records, and the crypto syslog messages that name a peer (see :meth:`_assign`)."""
+    wanted: set[int] = set()
+    for kind, table in batch.tables.items():
+        if kind.startswith(_SESSION_KINDS):
+            wanted.update(table.get_column("_order").to_list())
+        elif kind == "syslog":
+            named = table.filter(pl.col("mnemonic").is_in(list(_SESSION_SYSLOG)))
+            wanted.update(named.get_column("_order").to_list())
+    for order, event in batch.python.items():
+        if event.kind.startswith(_SESSION_KINDS) or (
+            isinstance(event, SyslogMessage) and event.mnemonic in _SESSION_SYSLOG
+        ):
+            wanted.add(order)
+    return wanted
 
 
 def _ends(event: Event) -> bool:

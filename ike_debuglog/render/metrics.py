@@ -14,12 +14,15 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import polars as pl
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, Metric
 
 from .. import registry
 from ..correlate import Session
 from ..events import Event
+from ..scan.records import RecordBatch
+from .shapes import FIRST_STATUS_NOTIFY as _FIRST_STATUS_NOTIFY
 from .shapes import error_notifies
 
 #: IKEv1 steps to the exchange (mode) they belong to, for the packet counter.
@@ -86,10 +89,13 @@ class Metrics:
 
     def observe_event(self, event: Event) -> None:
         self._add("ike_debuglog_events", (event.kind,))
-        host = _label(event.host)
         if event.kind == "unrecognized":
             self._add("ike_debuglog_unrecognized_lines", (), event.end_line - event.line + 1)
-        elif event.kind == "ikev2_packet":
+        self._observe_packets(event)
+
+    def _observe_packets(self, event: Event) -> None:
+        host = _label(event.host)
+        if event.kind == "ikev2_packet":
             exchange = _label(event.exchange) or "unknown"
             self._add("ike_packets", (host, "2", exchange, event.direction))
             for notify in error_notifies(event):
@@ -99,6 +105,48 @@ class Metrics:
             self._add("ike_packets", (host, "1", mode, event.direction))
         elif event.kind == "ikev1_notify" and registry.is_ikev1_error_notify(event.notify):
             self._add("ike_notify_errors", (host, "1", event.notify, event.direction))
+
+    def observe_batch(self, batch: RecordBatch) -> None:
+        """Count a batch's events: the same counts as :meth:`observe_event` for each,
+        read off the batch's tables."""
+        spans = batch.spans()
+        for kind, count in spans.get_column("kind").value_counts().iter_rows():
+            self._add("ike_debuglog_events", (kind,), count)
+        unknown = spans.filter(pl.col("kind") == "unrecognized")
+        lines = int((unknown.get_column("end_line") - unknown.get_column("line") + 1).sum())
+        if lines:
+            self._add("ike_debuglog_unrecognized_lines", (), lines)
+        for event in batch.python.values():  # their kind and lines are counted above
+            self._observe_packets(event)
+        tables = batch.tables
+        host = pl.col("host").fill_null("")
+        if "ikev2_packet" in tables:
+            packets = tables["ikev2_packet"]
+            exchange = pl.col("exchange").fill_null("").replace("", "unknown")
+            self._counts("ike_packets", packets.select(host, pl.lit("2"), exchange, "direction"))
+            payloads = (
+                packets.select(host, "direction", "payloads").explode("payloads").unnest("payloads")
+            )
+            notified = payloads.filter(pl.col("notify_code") < _FIRST_STATUS_NOTIFY).select(
+                "host", pl.lit("2"), pl.coalesce("notify", "raw"), "direction"
+            )
+            self._counts("ike_notify_errors", notified)
+        if "ikev1_packet" in tables:
+            step = pl.col("step").fill_null("").str.slice(0, 2)
+            mode = step.replace_strict(_IKEV1_MODES, default="unknown", return_dtype=pl.String)
+            packets = tables["ikev1_packet"].select(host, pl.lit("1"), mode, "direction")
+            self._counts("ike_packets", packets)
+        if "ikev1_notify" in tables:
+            notifies = tables["ikev1_notify"].select(host, pl.lit("1"), "notify", "direction")
+            flags = [registry.is_ikev1_error_notify(n) for n in notifies.get_column("notify")]
+            self._counts("ike_notify_errors", notifies.filter(pl.Series(flags, dtype=pl.Boolean)))
+
+    def _counts(self, name: str, labels: pl.DataFrame) -> None:
+        if labels.is_empty():
+            return
+        counted = labels.group_by(labels.columns, maintain_order=True).len()
+        for *values, count in counted.iter_rows():
+            self._add(name, tuple(str(value) for value in values), count)
 
     def observe_session(self, session: Session) -> None:
         host, peer = _label(session.host), _label(session.peer)

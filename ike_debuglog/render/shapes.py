@@ -23,7 +23,7 @@ SPAN_FIELDS = frozenset(
 #: Event kinds that report a failure in themselves.
 _FAILURE_KINDS = frozenset({"ikev2_error", "ipsec_proposal_rejected"})
 #: IKEv2 notify types below this are errors (RFC 7296 section 3.10.1).
-_FIRST_STATUS_NOTIFY = 16384
+FIRST_STATUS_NOTIFY = 16384
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ def error_notifies(event: Event) -> list[str]:
     return [
         payload.notify or payload.raw
         for payload in payloads
-        if payload.notify_code is not None and payload.notify_code < _FIRST_STATUS_NOTIFY
+        if payload.notify_code is not None and payload.notify_code < FIRST_STATUS_NOTIFY
     ]
 
 

@@ -249,7 +249,7 @@ def _syslog_fields(field: SyslogFields, names: Names) -> Column:
 
 
 #: ``key=value`` pairs in a syslog message (grammars/syslog.py).
-_KEY_VALUE: Final = rust(KEY_VALUE.re)
+_KEY_VALUE: Final = rust(KEY_VALUE.re, ascii_only=True)
 
 
 def key_value_lists(messages: pl.Series) -> pl.Series:

@@ -286,7 +286,7 @@ def _views(family: Family, subset: pl.DataFrame) -> pl.DataFrame:
     body), the body without leading dots (the head), the head without ``SA ``."""
     frame = subset
     if family.prefix is not None:
-        pattern = rust(family.prefix.re)
+        pattern = rust(family.prefix.re, ascii_only=True)
         if pattern is None:
             raise UnsupportedError(family.prefix)
         names = list(family.prefix.re.groupindex)
@@ -467,8 +467,8 @@ def payload_lists(texts: pl.Series) -> pl.Series:
 # Unrecognised records ------------------------------------------------------------------
 
 
-_PROMPT: Final = rust(PROMPT_RE)
-_NOISE: Final = rust(CONSOLE_NOISE_RE)
+_PROMPT: Final = rust(PROMPT_RE, ascii_only=True)
+_NOISE: Final = rust(CONSOLE_NOISE_RE, ascii_only=True)
 
 
 def _unrecognized(frame: pl.DataFrame) -> pl.DataFrame:

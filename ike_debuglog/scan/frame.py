@@ -44,8 +44,10 @@ from ..framing import (
 from .regex import rust
 
 
-def _required(pattern: str | re.Pattern[str]) -> str:
-    translated = rust(pattern)
+def _required(pattern: str | re.Pattern[str], *, ascii_only: bool = True) -> str:
+    # The bulk pattern reads plain lines only: the faster byte form of each pattern serves
+    # (what it gives for any other line is replaced by the exact rule's).
+    translated = rust(pattern, ascii_only=ascii_only)
     if translated is None:  # pragma: no cover - the framing patterns are written to translate
         raise ValueError(f"framing pattern does not run in the bulk scan: {pattern}")
     return translated
@@ -67,7 +69,9 @@ _PREFIX: Final = _required(
 _BSD_CHECK: Final = _required("^[ ]*" + BSD_PART + AFTER_HOST)
 #: Lines the bulk pattern does not read: anything but printable ASCII, rsyslog escapes,
 #: markdown quotes and syslog PRI (``>`` and ``<`` first), ISO stamps.
-_SLOW: Final = _required(rf"[^\x20-\x7e]|{ESCAPED_NEWLINE}|^[ ]*[<>]|^[ ]*\d{{4}}-")
+_SLOW: Final = _required(
+    rf"[^\x20-\x7e]|{ESCAPED_NEWLINE}|^[ ]*[<>]|^[ ]*\d{{4}}-", ascii_only=False
+)
 _RECORD_START: Final = "^(?:" + _required(RECORD_START_RE) + ")"
 _CONTINUATION: Final = "^(?:" + _required(CONTINUATION_RE) + ")"
 _CONTINUATION_ONLY: Final = "^(?:" + _required(CONTINUATION_ONLY_RE) + ")"

@@ -9,7 +9,8 @@ other pyparsing construct, makes the grammar :class:`UnsupportedError`: its reco
 parsed one at a time in Python.
 
 Records reach this module only when they are printable ASCII, so that character and
-byte offsets agree and both engines read ``\\s``, ``\\w`` and ``\\d`` alike.
+byte offsets agree, both engines read ``\\s``, ``\\w`` and ``\\d`` alike, and patterns run
+in the engine's faster byte (ASCII) mode.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def _regex(pattern: re.Pattern[str], result_name: str | None) -> Node:
     text = pattern.pattern
     skip = _SKIP.match(text)
     if skip is not None and not pattern.flags & ~re.UNICODE:
-        ahead = rust(skip["ahead"])
+        ahead = rust(skip["ahead"], ascii_only=True)
         if ahead is None:
             raise UnsupportedError(text)
         return _Skip(ahead)
@@ -134,7 +135,7 @@ def _regex(pattern: re.Pattern[str], result_name: str | None) -> Node:
         # A capture of everything to the end is the text after the rest of the match:
         # the engine need not copy it (it is most of a syslog message).
         text = text[: -len(f"(?P<{tail}>.*)")]
-    translated = rust(text, pattern.flags)
+    translated = rust(text, pattern.flags, ascii_only=True)
     if translated is None:
         raise UnsupportedError(text)
     if result_name:

@@ -103,6 +103,21 @@ class RecordBatch:
                 }
         return batch
 
+    def timestamps(self, orders: list[int]) -> dict[int, datetime | None]:
+        """The time stamps of the records at ``orders``."""
+        found: dict[int, datetime | None] = {}
+        if not orders:
+            return found
+        stamps = [f"_{name}" for name in STAMP]
+        for table in self.tables.values():
+            rows = table.filter(pl.col("_order").is_in(orders)).select("_order", *stamps)
+            for order, second, fraction, tz, iso in rows.iter_rows():
+                found[order] = stamp_time(second, fraction, tz, iso, self.year)
+        for order in orders:
+            if order in self.python:
+                found[order] = self.python[order].timestamp
+        return found
+
     def set_steps(self, settled: list[tuple[int, Any, bool, int | None]]) -> None:
         """Fill in the step, retransmission flag and message id of IKEv1 packets, by their
         place in the batch (see :mod:`ike_debuglog.steps`)."""
@@ -144,9 +159,9 @@ class RecordBatch:
             return pl.DataFrame(schema=_SPANS)
         return pl.concat(parts).sort("_order")
 
-    def events(self) -> Iterator[Event]:
-        """The batch's events in record order: lazy views of table rows, and the events
-        built in Python as they are."""
+    def events(self, orders: list[int] | None = None) -> Iterator[Event]:
+        """The batch's events in record order (only those at ``orders``, sorted, when
+        given): lazy views of table rows, and the events built in Python as they are."""
         rows = {kind: Rows(MODELS[kind], table, self.year) for kind, table in self.tables.items()}
         models = {kind: MODELS[kind] for kind in self.tables}
         python = self.python
@@ -154,6 +169,8 @@ class RecordBatch:
         set_fields = _DICT.__set__
         set_source = _SOURCE.__set__
         spans = self.spans()
+        if orders is not None:
+            spans = spans.filter(pl.col("_order").is_in(orders))
         for order, kind, line, end_line, row in spans.iter_rows():
             if row is None:
                 yield python[order]

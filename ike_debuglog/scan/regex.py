@@ -26,16 +26,37 @@ class UntranslatableError(ValueError):
     """The pattern needs a construct the Rust engine does not have."""
 
 
-def _translate(pattern: str, verbose: bool) -> str:
+#: In ASCII mode (text known to be printable ASCII), every class and every shorthand that
+#: could match a byte outside ASCII is kept inside it: the byte-oriented engine then
+#: accepts the pattern, and runs about twice as fast as its Unicode form.
+_ASCII: Final = "\\x00-\\x7F"
+_ASCII_ANY: Final = {False: "[\\x00-\\x09\\x0B-\\x7F]", True: "[\\x00-\\x7F]"}
+#: Negated shorthands within ASCII: what is left of ASCII without the class.
+_ASCII_NEGATED: Final = {
+    "\\S": f"[{_ASCII}--\\s]",
+    "\\W": f"[{_ASCII}--\\w]",
+    "\\D": f"[{_ASCII}--\\d]",
+}
+
+
+def _translate(pattern: str, verbose: bool, ascii_only: bool = False, dotall: bool = False) -> str:
     out: list[str] = []
     i, size = 0, len(pattern)
     while i < size:
         char = pattern[i]
         if char == "\\":
-            out.append(_escape(pattern[i : i + 2], in_class=False))
+            escape = _escape(pattern[i : i + 2], in_class=False)
+            out.append(_ASCII_NEGATED.get(escape, escape) if ascii_only else escape)
             i += 2
         elif char == "[":
-            i = _char_class(pattern, i, out)
+            i, negated, items = _char_class(pattern, i, ascii_only=ascii_only)
+            if negated and ascii_only:
+                out.append(f"[{_ASCII}--[{items}]]")
+            else:
+                out.append(f"[^{items}]" if negated else f"[{items}]")
+        elif char == "." and ascii_only:
+            out.append(_ASCII_ANY[dotall])
+            i += 1
         elif verbose and char == "#":
             end = pattern.find("\n", i)
             i = size if end < 0 else end
@@ -62,12 +83,12 @@ def _escape(escape: str, *, in_class: bool) -> str:
     return r"\z" if escape[1] == "Z" else escape
 
 
-def _char_class(pattern: str, i: int, out: list[str]) -> int:
-    """Copy the class that opens at ``i``; returns where it ends."""
-    out.append("[")
+def _char_class(pattern: str, i: int, *, ascii_only: bool) -> tuple[int, bool, str]:
+    """The class that opens at ``i``: where it ends, whether it is negated, its items."""
+    out: list[str] = []
     i += 1
-    if pattern[i : i + 1] == "^":
-        out.append("^")
+    negated = pattern[i : i + 1] == "^"
+    if negated:
         i += 1
     if pattern[i : i + 1] == "]":
         out.append(r"\]")  # `[]...]`: a literal bracket first in the class
@@ -75,11 +96,11 @@ def _char_class(pattern: str, i: int, out: list[str]) -> int:
     while i < len(pattern):
         char = pattern[i]
         if char == "\\":
-            out.append(_escape(pattern[i : i + 2], in_class=True))
+            escape = _escape(pattern[i : i + 2], in_class=True)
+            out.append(_ASCII_NEGATED.get(escape, escape) if ascii_only else escape)
             i += 2
         elif char == "]":
-            out.append(char)
-            return i + 1
+            return i + 1, negated, "".join(out)
         elif char == "[":
             out.append(r"\[")  # a literal in Python, a nested class in Rust
             i += 1
@@ -112,14 +133,21 @@ def _after_quantifier(out: list[str]) -> bool:
     return False
 
 
-def translate(pattern: str, flags: int = 0) -> str:
-    """The Rust form of a Python pattern; raises :class:`UntranslatableError`."""
+def translate(pattern: str, flags: int = 0, *, ascii_only: bool = False) -> str:
+    """The Rust form of a Python pattern; raises :class:`UntranslatableError`.
+
+    ``ascii_only``: for text known to be printable ASCII, where both engines read every
+    class alike; the pattern runs in the engine's faster byte mode."""
     if flags & _UNSUPPORTED_FLAGS:
         raise UntranslatableError("flags")
+    if ascii_only and flags & re.IGNORECASE:
+        raise UntranslatableError("case folding in ASCII mode")
     letters = "".join(
         letter for flag, letter in _FLAGS.items() if flags & flag and flag != re.VERBOSE
     )
-    body = _translate(pattern, bool(flags & re.VERBOSE))
+    if ascii_only:
+        letters += "-u"
+    body = _translate(pattern, bool(flags & re.VERBOSE), ascii_only, bool(flags & re.DOTALL))
     return f"(?{letters}){body}" if letters else body
 
 
@@ -133,13 +161,13 @@ def compiles(pattern: str) -> bool:
     return True
 
 
-def rust(pattern: str | re.Pattern[str], flags: int = 0) -> str | None:
+def rust(pattern: str | re.Pattern[str], flags: int = 0, *, ascii_only: bool = False) -> str | None:
     """The pattern for Polars, or None when it does not translate or compile there."""
     text = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
     if isinstance(pattern, re.Pattern):
         flags = pattern.flags
     try:
-        translated = translate(text, flags)
+        translated = translate(text, flags, ascii_only=ascii_only)
     except UntranslatableError:
         return None
     return translated if compiles(translated) else None

@@ -1,0 +1,87 @@
+"""An IKEv1 session's timeline: Main, Aggressive and Quick Mode exchanges from the packets'
+steps (RFC 2409 section 5), and whether phase 1 and phase 2 completed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..events import Event, Ikev1IpsecSas, Ikev1Packet, Ikev1State, Ikev1Status
+from .draft import MODES, Draft, OpenExchange, message
+
+
+def ikev1_draft(events: Sequence[Event]) -> Draft:
+    """The timeline of an IKEv1 session (its findings come from ``rules.py``)."""
+    draft = Draft()
+    opened: list[OpenExchange] = []
+    for event in events:
+        if isinstance(event, Ikev1Packet):
+            _packet(draft, opened, event)
+        elif (isinstance(event, Ikev1State) and event.new_state == "IKE_P1_COMPLETE") or (
+            isinstance(event, Ikev1Status) and event.status == "sa_authenticated"
+        ):
+            draft.phase1_done = True
+    draft.exchanges = [exchange.freeze() for exchange in opened]
+    steps = {step for exchange in opened for step in exchange.steps}
+    # Quick mode, and informational messages in QM_IDLE, travel under an established ISAKMP
+    # SA (an informational in MM_NO_STATE is the refusal of phase 1).
+    protected = any(
+        isinstance(e, Ikev1Packet) and e.step == "INFO" and (e.state or "").startswith("QM")
+        for e in events
+    )
+    draft.phase1_done = (
+        draft.phase1_done or protected or bool(steps & {"MM6", "AM3", "QM1", "QM2", "QM3"})
+    )
+    phase2 = bool(steps & {"QM1", "QM2", "QM3"})
+    phase2_done = "QM3" in steps or any(
+        (isinstance(e, Ikev1State) and e.new_state == "IKE_QM_PHASE2_COMPLETE")
+        or (isinstance(e, Ikev1Status) and e.status == "ipsec_sa_installed")
+        or isinstance(e, Ikev1IpsecSas)
+        for e in events
+    )
+    draft.established = draft.phase1_done and (phase2_done or not phase2)
+    return draft
+
+
+def _packet(draft: Draft, opened: list[OpenExchange], packet: Ikev1Packet) -> None:
+    draft.role = draft.role or packet.role
+    draft.peer_port = draft.peer_port or packet.remote.port
+    draft.local_port = draft.local_port or packet.local_port
+    step = packet.step
+    draft.messages.append(
+        message(
+            packet,
+            step or packet.state or f"message id {packet.message_id}",
+            exchange=MODES.get(step[0]) if step else None,
+            payloads=packet.payload_names or [],
+            retransmission=packet.retransmission,
+        )
+    )
+    if step is None:
+        return
+    name = MODES[step[0]]
+    sent = packet.direction == "sent"
+    mid = packet.message_id
+    if mid is not None and step[0] in "QI":
+        # Phase 2: the message id (node) pairs the messages of one exchange.
+        current = next(
+            (o for o in reversed(opened) if o.name == name and o.message_id == mid), None
+        )
+        starts = current is None
+    else:
+        current = opened[-1] if opened and opened[-1].name == name else None
+        starts = step in ("MM1", "AM1", "QM1", "INFO") and not packet.retransmission
+        starts = starts and (current is None or step in current.steps or name == "informational")
+    if current is None or starts:
+        current = OpenExchange(name, mid, "local" if sent else "peer")
+        opened.append(current)
+    if packet.retransmission:
+        current.retransmissions += 1
+    if sent == (current.initiated_by == "local"):
+        current.request_lines.append(packet.line)
+    else:
+        current.response_line = packet.line
+    if step not in current.steps:
+        current.steps.append(step)
+
+
+__all__ = ["ikev1_draft"]

@@ -1,0 +1,158 @@
+"""An IKEv2 session's timeline: its messages, exchanges paired by message id (RFC 7296
+section 2.2), SPIs, role, and whether the IKE SA came up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .. import registry
+from ..events import (
+    Event,
+    Ikev2Delete,
+    Ikev2Packet,
+    Ikev2Payloads,
+    Ikev2Retransmit,
+    Ikev2SessionUp,
+    Ikev2State,
+    SyslogMessage,
+)
+from .draft import ZERO_SPI, Draft, OpenExchange, message
+from .models import Party
+
+
+def error_notifies(packet: Ikev2Packet) -> list[str]:
+    """The error notifies (below 16384) a packet carries."""
+    return [
+        payload.notify or f"Unknown - {payload.notify_code}"
+        for payload in packet.payloads or []
+        if payload.notify_code is not None and registry.is_error_notify(payload.notify_code)
+    ]
+
+
+def ikev2_draft(events: Sequence[Event]) -> Draft:
+    """The timeline of an IKEv2 session (its findings come from ``rules.py``)."""
+    draft = Draft()
+    exchanges: list[OpenExchange] = []
+    retransmit_pending = False
+    inner: list[str] | None = None
+    seen_requests: set[tuple[str | None, int | None, str]] = set()
+    for event in events:
+        if isinstance(event, Ikev2Retransmit):
+            retransmit_pending = True
+        elif isinstance(event, Ikev2Payloads):
+            inner = [payload.raw for payload in event.payloads]
+        elif isinstance(event, Ikev2Packet):
+            _packet(
+                draft, exchanges, event, again=retransmit_pending, seen=seen_requests, inner=inner
+            )
+            retransmit_pending = retransmit_pending and event.direction != "sent"
+            inner = None
+        elif isinstance(event, Ikev2State) and draft.initiator_spi is None:
+            draft.initiator_spi = event.initiator_spi
+        elif isinstance(event, Ikev2SessionUp) or (
+            isinstance(event, SyslogMessage)
+            and event.mnemonic == "IKEV2_SESSION_STATUS"
+            and event.fields.get("state") == "UP"
+        ):
+            draft.established = True
+            draft.phase1_done = True
+        elif isinstance(event, Ikev2Delete) and event.sa_type == "ike":
+            draft.closed_by = "local" if event.direction == "sent" else "peer"
+            draft.initiator_spi = draft.initiator_spi or event.initiator_spi
+            if draft.responder_spi in (None, ZERO_SPI):
+                draft.responder_spi = event.responder_spi
+    draft.exchanges = [exchange.freeze() for exchange in exchanges]
+    for exchange in draft.exchanges:
+        if exchange.name == "IKE_SA_INIT" and exchange.complete and not exchange.notifies:
+            draft.phase1_done = True
+        if exchange.name == "IKE_AUTH" and exchange.complete and not exchange.notifies:
+            draft.established = draft.phase1_done = True
+        if exchange.name in ("INFORMATIONAL", "CREATE_CHILD_SA") and exchange.complete:
+            draft.phase1_done = True  # only an established IKE SA carries these
+            draft.established = draft.established or not exchange.notifies
+    return draft
+
+
+def _packet(
+    draft: Draft,
+    exchanges: list[OpenExchange],
+    packet: Ikev2Packet,
+    *,
+    again: bool,
+    seen: set[tuple[str | None, int | None, str]],
+    inner: list[str] | None,
+) -> None:
+    """One packet into the timeline and its exchange; ``again`` when IOS said it is
+    retransmitting."""
+    retransmit_pending = again
+    sent = packet.direction == "sent"
+    if packet.remote is not None:
+        draft.peer_port = draft.peer_port or packet.remote.port
+    if packet.local is not None:
+        draft.local, draft.local_port = packet.local.address, packet.local.port
+    if packet.initiator_spi and draft.initiator_spi is None:
+        draft.initiator_spi = packet.initiator_spi
+    if (
+        packet.responder_spi
+        and packet.responder_spi != ZERO_SPI
+        and draft.responder_spi in (None, ZERO_SPI)
+    ) or (packet.responder_spi and draft.responder_spi is None):
+        draft.responder_spi = packet.responder_spi
+    name = packet.exchange or "?"
+    response = bool(packet.response)
+    initiated_by: Party = "local" if sent != response else "peer"
+    if name in ("IKE_SA_INIT", "IKE_AUTH") and not response and draft.role is None:
+        draft.role = "initiator" if sent else "responder"
+    key = (packet.exchange, packet.message_id, initiated_by)
+    current = next(
+        (
+            exchange
+            for exchange in reversed(exchanges)
+            if exchange.name == name
+            and exchange.initiated_by == initiated_by
+            and (packet.message_id is None or exchange.message_id == packet.message_id)
+        ),
+        None,
+    )
+    # A request sent again before any response is a retransmission; after a response
+    # (INVALID_KE_PAYLOAD, RFC 7296 section 1.2) it is a new attempt.
+    again = (
+        not response
+        and (current is None or current.response_line is None)
+        and ((sent and retransmit_pending) or (key in seen and packet.message_id is not None))
+    )
+    notifies = error_notifies(packet)
+    label = name if packet.response is None else f"{name} {'response' if response else 'request'}"
+    payloads = [payload.raw for payload in packet.payloads or []]
+    if sent and inner and payloads in (["ENCR"], ["SK"]):
+        # IOS lists what it encrypts just before sending ("Building packet for encryption").
+        payloads = [f"{payloads[0]}[{' '.join(inner)}]"]
+    draft.messages.append(
+        message(
+            packet,
+            label,
+            exchange=packet.exchange,
+            response=packet.response,
+            payloads=payloads,
+            retransmission=again,
+        )
+    )
+    if not response:
+        if again and current is not None:
+            current.request_lines.append(packet.line)
+            current.retransmissions += 1
+        else:
+            current = OpenExchange(name, packet.message_id, initiated_by, [packet.line])
+            exchanges.append(current)
+        seen.add(key)
+    elif current is not None and current.response_line is None:
+        current.response_line = packet.line
+    else:
+        current = OpenExchange(name, packet.message_id, initiated_by, [], packet.line)
+        exchanges.append(current)
+    for notify in notifies:
+        if notify not in current.notifies:
+            current.notifies.append(notify)
+
+
+__all__ = ["error_notifies", "ikev2_draft"]
