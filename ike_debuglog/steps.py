@@ -14,18 +14,20 @@ Sent packets are settled by what came before them.  A received packet is held ba
 the records after it settle it (at most ``horizon`` events later, or when the next packet
 of its session arrives), so events still come out in input order.  Sessions are told
 apart by host and peer address; records without an address join the session their ISAKMP
-connection id was last seen with on that host.
+connection id was last seen with on that host (the keys of :mod:`ike_debuglog.keys`, the
+index the correlator keeps its sessions in too).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, NamedTuple, TypeVar
+from typing import Any, Final, Literal, NamedTuple
 
 from .events import Event
 from .events.ikev1 import Step
+from .keys import SessionKeys
 
 #: (role, direction, state) to step, for the states that name one message.
 _TABLE: Final[dict[tuple[str | None, str | None, str | None], Step]] = {
@@ -77,23 +79,6 @@ NodeKind = Literal["qm", "info"]
 #: How many sessions (peers) and phase 2 nodes per session the step pass remembers.
 _SESSIONS_KEPT: Final = 10_000
 _NODES_KEPT: Final = 64
-
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
-
-class _Recent(OrderedDict[_K, _V]):
-    """A dict that forgets its least recently set entries beyond ``size``."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def __setitem__(self, key: _K, value: _V) -> None:
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        if len(self) > self.size:
-            self.popitem(last=False)
 
 
 @dataclass(slots=True)
@@ -196,9 +181,7 @@ class StepPass:
     def __init__(self, horizon: int = 64) -> None:
         self.horizon = horizon
         # Bounded: a fleet's log names peers without end; the oldest are forgotten.
-        self._sessions: _Recent[tuple[str | None, str | None], _Session] = _Recent(_SESSIONS_KEPT)
-        self._conns: _Recent[tuple[str | None, int | None], _Session] = _Recent(_SESSIONS_KEPT)
-        self._last: dict[str | None, _Session] = {}
+        self._keys: SessionKeys[_Session] = SessionKeys(2 * _SESSIONS_KEPT)
         self._waiting: deque[_Pending] = deque()
         self._settled: list[Settled] = []
 
@@ -250,27 +233,28 @@ class StepPass:
     # Sessions ----------------------------------------------------------------------
 
     def _session_of(self, view: View) -> _Session | None:
-        conn_id = view.conn_id
-        session = self._conns.get((view.host, conn_id)) if conn_id is not None else None
+        conn_id, keys = view.conn_id, self._keys
+        session = keys.get(view.host, "conn", conn_id) if conn_id is not None else None
         if session is None:
-            session = self._last.get(view.host)
+            session = keys.last(view.host, "ikev1")
         if session is None and conn_id is not None:
             # Records before the first packet (a log cut after "beginning Quick Mode"):
             # keep what they say until a packet names the peer.
-            session = self._conns[(view.host, conn_id)] = _Session(peer=None)
+            session = _Session(peer=None)
+            keys.bind(view.host, "conn", conn_id, session)
         return session
 
     def _packet(self, packet: View) -> None:
-        key = (packet.host, packet.peer)
-        session = self._sessions.get(key)
+        host, keys = packet.host, self._keys
+        session = keys.get(host, "peer", packet.peer)
         if session is None:
-            waiting = self._conns.get((packet.host, packet.conn_id))
+            waiting = keys.get(host, "conn", packet.conn_id)
             unclaimed = waiting is not None and waiting.peer is None
             session = waiting if waiting is not None and unclaimed else _Session()
             session.peer = packet.peer
-            self._sessions[key] = session
-        self._conns[(packet.host, packet.conn_id)] = session
-        self._last[packet.host] = session
+            keys.bind(host, "peer", packet.peer, session)
+        keys.bind(host, "conn", packet.conn_id, session)
+        keys.set_last(host, "ikev1", session)
         if session.pending is not None and not session.pending.done:
             self._settle(session.pending, None)
         pending = _Pending(packet, session)

@@ -1,6 +1,7 @@
 """Events into sessions: which IKE SA negotiation each event belongs to.
 
-Keys, per host (a syslog server file mixes routers): IKEv2 records by initiator SPI
+Keys, per host (a syslog server file mixes routers; the index of :mod:`ike_debuglog.keys`,
+shared with the IKEv1 step pass): IKEv2 records by initiator SPI
 (the responder's first IKE_SA_INIT carries no session id yet) and by IOS session id;
 IKEv1 records by peer address, and those without one by their ISAKMP connection id or,
 failing that, the IKEv1 session last active on the host; IPsec key engine records and
@@ -43,6 +44,7 @@ from ..events import (
     IpsecValidateProposal,
     SyslogMessage,
 )
+from ..keys import SessionKeys
 from ..scan.records import RecordBatch
 from .models import Session, Version
 from .session import build_session
@@ -61,10 +63,8 @@ _SESSION_SYSLOG: Final = frozenset(
 _IKEV1_ENDINGS: Final = frozenset({"IKE_DEST_SA"})
 _IKEV2_ENDINGS: Final = ("Initial exchange failed", "Auth exchange failed")
 
-Key = tuple[str | None, object]
 
-
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Bucket:
     number: int
     host: str | None
@@ -77,7 +77,6 @@ class _Bucket:
     started_phase1: bool = False
     invalid_ke: bool = False
     emitted: bool = False
-    keys: set[Key] = field(default_factory=set)
 
 
 class Correlator:
@@ -102,10 +101,7 @@ class Correlator:
         # Least recently touched first: eviction looks at the front only.
         self._open: OrderedDict[int, _Bucket] = OrderedDict()
         self._ended: deque[_Bucket] = deque()
-        self._keys: dict[Key, _Bucket] = {}
-        self._last_v1: dict[str | None, _Bucket] = {}
-        self._last_v2: dict[str | None, _Bucket] = {}
-        self._last_ipsec: dict[str | None, _Bucket] = {}
+        self._keys: SessionKeys[_Bucket] = SessionKeys()
 
     def run(self, events: Iterable[Event]) -> Iterator[Session]:
         """Every session of a stream of events, as soon as each is complete."""
@@ -197,29 +193,9 @@ class Correlator:
             del self._open[bucket.number]
             yield self._emit(bucket)
 
-    def _bind(self, key: Key, bucket: _Bucket) -> None:
-        self._keys[key] = bucket
-        bucket.keys.add(key)
-
-    def _retarget(self, bucket: _Bucket, into: _Bucket | None) -> None:
-        """Point every key and "last session" that names ``bucket`` at ``into`` (or drop
-        them).  A session only ever stands in the maps of its own host."""
-        for key in bucket.keys:
-            if self._keys.get(key) is bucket:
-                if into is None:
-                    del self._keys[key]
-                else:
-                    self._bind(key, into)
-        for last in (self._last_v1, self._last_v2, self._last_ipsec):
-            if last.get(bucket.host) is bucket:
-                if into is None:
-                    del last[bucket.host]
-                else:
-                    last[bucket.host] = into
-
     def _emit(self, bucket: _Bucket) -> Session:
         bucket.emitted = True
-        self._retarget(bucket, None)
+        self._keys.retarget(bucket, None, bucket.host)
         return build_session(bucket.events, bucket.version, bucket.peer)
 
     # Assignment ----------------------------------------------------------------------
@@ -229,7 +205,7 @@ class Correlator:
         bucket = _Bucket(self._count, host, version, peer)
         self._open[bucket.number] = bucket
         if peer is not None:
-            self._bind((host, ("peer", peer)), bucket)
+            self._keys.bind(host, "peer", peer, bucket)
         return bucket
 
     def _merge(self, bucket: _Bucket, *, into: _Bucket) -> None:
@@ -239,10 +215,10 @@ class Correlator:
             into.ended = True
             self._ended.append(into)
         del self._open[bucket.number]
-        self._retarget(bucket, into)
+        self._keys.retarget(bucket, into, bucket.host)
 
     def _by_peer(self, host: str | None, peer: str, version: int | None) -> _Bucket | None:
-        bucket = self._keys.get((host, ("peer", peer)))
+        bucket = self._keys.get(host, "peer", peer)
         if bucket is not None and version is not None and bucket.version not in (None, version):
             return None
         return bucket
@@ -275,8 +251,9 @@ class Correlator:
             else None
         )
         peer = event.remote.address if isinstance(event, Ikev2Packet) and event.remote else None
-        bucket = self._keys.get((host, ("spi", spi))) if spi else None
-        by_sid = self._keys.get((host, ("sid", session_id))) if session_id is not None else None
+        keys = self._keys
+        bucket = keys.get(host, "spi", spi) if spi else None
+        by_sid = keys.get(host, "sid", session_id) if session_id is not None else None
         if bucket is None:
             bucket = by_sid
         elif by_sid is not None and by_sid is not bucket and by_sid.peer in (None, bucket.peer):
@@ -288,7 +265,7 @@ class Correlator:
             ):
                 bucket = known  # the retry after INVALID_KE_PAYLOAD, or adopting an sa_request
         if bucket is None and spi is None and session_id is None:
-            bucket = self._last_v2.get(host)
+            bucket = keys.last(host, "ikev2")
         if bucket is None:
             if not isinstance(event, Ikev2Packet | Ikev2State) and session_id is None:
                 return None
@@ -296,18 +273,18 @@ class Correlator:
         bucket.version = 2
         if peer is not None and bucket.peer is None:
             bucket.peer = peer
-            self._bind((host, ("peer", peer)), bucket)
+            keys.bind(host, "peer", peer, bucket)
         if spi:
-            self._bind((host, ("spi", spi)), bucket)
+            keys.bind(host, "spi", spi, bucket)
         if session_id is not None:
-            self._bind((host, ("sid", session_id)), bucket)
+            keys.bind(host, "sid", session_id, bucket)
         if isinstance(event, Ikev2Packet):
             notifies = {p.notify for p in event.payloads or []}
             if "INVALID_KE_PAYLOAD" in notifies:
                 bucket.invalid_ke = True
             elif event.exchange == "IKE_SA_INIT" and event.response:
                 bucket.invalid_ke = False
-        self._last_v2[host] = bucket
+        keys.set_last(host, "ikev2", bucket)
         return bucket
 
     def _ikev1(self, event: Event) -> _Bucket | None:
@@ -334,13 +311,13 @@ class Correlator:
             bucket.version = 1
             bucket.started_phase1 = bucket.started_phase1 or starts
         else:
-            bucket = self._keys.get((host, ("conn", conn_id))) if conn_id else None
-            bucket = bucket or self._last_v1.get(host)
+            bucket = self._keys.get(host, "conn", conn_id) if conn_id else None
+            bucket = bucket or self._keys.last(host, "ikev1")
             if bucket is None:
                 return None
         if conn_id and isinstance(event, Ikev1Packet):
-            self._bind((host, ("conn", conn_id)), bucket)
-        self._last_v1[host] = bucket
+            self._keys.bind(host, "conn", conn_id, bucket)
+        self._keys.set_last(host, "ikev1", bucket)
         return bucket
 
     def _ipsec(self, event: Event) -> _Bucket | None:
@@ -354,9 +331,9 @@ class Correlator:
             recent = [
                 bucket
                 for bucket in (
-                    self._last_ipsec.get(host),
-                    self._last_v1.get(host),
-                    self._last_v2.get(host),
+                    self._keys.last(host, "ipsec"),
+                    self._keys.last(host, "ikev1"),
+                    self._keys.last(host, "ikev2"),
                 )
                 if bucket is not None
             ]
@@ -370,7 +347,7 @@ class Correlator:
             if not isinstance(event, IpsecSaRequest):
                 return None
             bucket = self._new(host, None, peer)
-        self._last_ipsec[host] = bucket
+        self._keys.set_last(host, "ipsec", bucket)
         return bucket
 
 
