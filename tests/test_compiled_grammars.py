@@ -12,22 +12,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ike_debuglog import frame_lines
-from ike_debuglog.grammars import console, ikev1, ikev2, ikev2_internal, ipsec, syslog
+from ike_debuglog.families import FAMILIES, Choice
+from ike_debuglog.grammars import ikev2, syslog
 from ike_debuglog.matching import compile_matcher
 
+#: Every grammar a family's rules read, found from the registry.
 GRAMMARS: dict[str, pp.ParserElement] = {
-    name: value
-    for module in (console, ikev1, ikev2, ipsec, syslog)
-    for name, value in vars(module).items()
-    if isinstance(value, pp.ParserElement) and name.isupper()
-}
-GRAMMARS |= {
-    f"{row.name}/{number}": row.grammar
-    for number, row in enumerate(
-        (*ikev1.STATUS, *ikev1.DELETES, *ikev1.ATTRIBUTES, *ikev2_internal.POLICY_STEPS,
-         *ikev2_internal.STATUS_STEPS)
-    )
-}  # fmt: skip
+    f"{family.name}/{number}/{rule.model.__name__}/{rule.name}": rule.grammar
+    for family in FAMILIES
+    for number, item in enumerate(family.rules)
+    for rule in (item.rules if isinstance(item, Choice) else (item,))
+} | {"PACKET": ikev2.PACKET, "MESSAGE": syslog.MESSAGE}
 COMPILED = {name: (grammar, compile_matcher(grammar)) for name, grammar in GRAMMARS.items()}
 TEXTS = sorted({message.text for log in fixture_logs() for message in frame_lines(log.open("rb"))})
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pyparsing as pp
 
 from ike_debuglog import events
-from ike_debuglog.grammars import console, ikev1, ikev2, ikev2_internal, ipsec, syslog
+from ike_debuglog.families import FAMILIES, Choice
+from ike_debuglog.grammars import ikev1, ikev2_internal
 
 DOC = (Path(__file__).parent.parent / "docs" / "fields.md").read_text(encoding="utf-8")
 MODELS = typing.get_args(typing.get_args(events.Event)[0])
@@ -26,14 +27,17 @@ def _backticked(text: str) -> set[str]:
 
 
 def _grammar_names() -> set[str]:
+    """Every result name of the grammars the registry's families read."""
     names: set[str] = set()
-    for module in (console, ikev1, ikev2, ikev2_internal, ipsec, syslog):
-        for value in vars(module).values():
-            elements = [value] if isinstance(value, pp.ParserElement) else []
-            if isinstance(value, tuple):
-                elements = [row.grammar for row in value if hasattr(row, "grammar")]
-            for element in elements:
-                names |= set(re.findall(r"\(\?P<(\w+)>", repr(element) + str(element.__dict__)))
+    elements: list[pp.ParserElement] = []
+    for family in FAMILIES:
+        elements.extend(family.prefix for _ in (1,) if family.prefix is not None)
+        for item in family.rules:
+            elements.extend(
+                rule.grammar for rule in (item.rules if isinstance(item, Choice) else (item,))
+            )
+    for element in elements:
+        names |= set(re.findall(r"\(\?P<(\w+)>", repr(element) + str(element.__dict__)))
     assert {"initiator_spi", "local_proxy_network", "mnemonic"} <= names  # the scan works
     return names
 
