@@ -50,7 +50,7 @@ from .grammar import (
     _Optional,
     _Shared,
     _Suppress,
-    evaluate,
+    outcome,
     plan,
     shared_columns,
 )
@@ -207,17 +207,13 @@ def _ruled(family: Family, frame: pl.DataFrame) -> tuple[list[tuple[str, pl.Data
             if node is None:
                 python.extend(group.get_column("_order").to_list())
                 continue
-            done = evaluate(node, group, _TARGETS[rule.on])
+            done = outcome(node, group, _TARGETS[rule.on], "g")
             matched.setdefault(rule.model, []).append(
-                group.filter(done.ok).with_columns(
-                    *(
-                        value.filter(done.ok).alias(f"g:{name}")
-                        for name, value in done.groups.items()
-                    ),
-                    _name=pl.lit(rule.name, pl.String),
-                )
+                done.filter(pl.col("g:ok"))
+                .drop("g:ok", "g:end")
+                .with_columns(_name=pl.lit(rule.name, pl.String))
             )
-            failed = group.filter(~done.ok)
+            failed = done.filter(pl.col("g:ok").not_()).select(group.columns)
             if not failed.is_empty():
                 (missed if rule.final else tried).append(failed.with_columns(_from=pl.lit(resume)))
         frame = _next_rules(tried, chain)
@@ -402,28 +398,41 @@ def _rows(
     if matched.is_empty():
         return matched, []
     groups = frozenset(c[2:] for c in matched.columns if c.startswith("g:"))
-    fields = _fields(model, groups, prefix)
+    columns, bad = _table_of(model, groups, prefix)
     matched = matched.with_columns(
         _payloads=payload_lists(matched.get_column("g:payload_text"))
         if "g:payload_text" in matched.columns
         else pl.lit(None, build.PAYLOADS),
         _fields=build.key_value_lists(matched.get_column("g:message"))
-        if "g:message" in matched.columns and "fields" in fields
+        if "g:message" in matched.columns and "fields" in _fields(model, groups, prefix)
         else pl.lit(None, KEY_VALUES),
     )
-    bad = [mark for _, mark in fields.values() if mark is not None]
-    if bad:
-        flags = matched.select(pl.any_horizontal(*(m.fill_null(False) for m in bad))).to_series()
-        slow = matched.filter(flags).get_column("_order").to_list()
-        matched = matched.filter(~flags)
-    else:
-        slow = []
-    return table(model, matched, {name: value for name, (value, _) in fields.items()}), slow
+    if bad is None:
+        return matched.select(columns), []
+    flagged = matched.with_columns(_bad=bad)
+    slow = flagged.filter(pl.col("_bad")).get_column("_order").to_list()
+    return flagged.filter(pl.col("_bad").not_()).select(columns), slow
+
+
+@cache
+def _table_of(
+    model: type[EventBase], groups: frozenset[str], prefix: frozenset[str]
+) -> tuple[list[pl.Expr], pl.Expr | None]:
+    """The columns of a model's kind table over its matches, and the test of the rows
+    whose values do not fit a column (None: every row fits)."""
+    fields = _fields(model, groups, prefix)
+    bad = [mark.fill_null(False) for _, mark in fields.values() if mark is not None]
+    values = {name: value for name, (value, _) in fields.items()}
+    return _columns(model, values), pl.any_horizontal(*bad) if bad else None
 
 
 def table(model: type[EventBase], frame: pl.DataFrame, values: dict[str, pl.Expr]) -> pl.DataFrame:
     """A kind table: ``_order``, the model's fields in its order, the stamp parts."""
-    columns = []
+    return frame.select(_columns(model, values))
+
+
+def _columns(model: type[EventBase], values: dict[str, pl.Expr]) -> list[pl.Expr]:
+    columns = [pl.col("_order")]
     for name, kind in schema(model).items():
         if name == "kind":
             value = pl.lit(_kind(model))
@@ -434,8 +443,7 @@ def table(model: type[EventBase], frame: pl.DataFrame, values: dict[str, pl.Expr
         else:
             value = pl.lit(_default(model, name))
         columns.append(value.cast(kind).alias(name))
-    stamps = [pl.col(name).alias(f"_{name}") for name in STAMP]
-    return frame.select(pl.col("_order"), *columns, *stamps)
+    return [*columns, *(pl.col(name).alias(f"_{name}") for name in STAMP)]
 
 
 def _default(model: type[EventBase], name: str) -> Any:
@@ -473,6 +481,11 @@ _NOISE: Final = rust(CONSOLE_NOISE_RE, ascii_only=True)
 
 def _unrecognized(frame: pl.DataFrame) -> pl.DataFrame:
     """Records no rule took: their lines as they are, and what they look like."""
+    return frame.select(_unrecognized_columns())
+
+
+@cache
+def _unrecognized_columns() -> list[pl.Expr]:
     text = pl.col("text")
     look: Any = pl
     for name, starts in LOOKS:
@@ -486,7 +499,7 @@ def _unrecognized(frame: pl.DataFrame) -> pl.DataFrame:
             pl.lit(name)
         )
     values = {"text": pl.col("lines_text"), "family": look.otherwise(pl.lit(None, pl.String))}
-    return table(Unrecognized, frame, values)
+    return _columns(Unrecognized, values)
 
 
 # Records parsed in Python --------------------------------------------------------------

@@ -358,26 +358,32 @@ def _ends_contents(facts: pl.DataFrame, start: int, end: int, before: bool) -> b
 
 
 def _assemble(facts: pl.DataFrame, starts: list[int], ends: list[int], first: int) -> pl.DataFrame:
-    """One row per record: its span, its pieces joined, the fields of its first line."""
-    flags = pl.Series("start", [False] * facts.height).scatter(starts, True)
-    frame = facts.with_columns(record=flags.cum_sum().cast(pl.Int64) - 1, start=flags).filter(
-        pl.col("record") >= 0
-    )
-    joined = (
-        frame.filter(pl.col("pieces") != "")
-        .group_by("record", maintain_order=True)
-        .agg(lines_text=pl.col("pieces").str.join("\n"))
-    )
-    records = (
-        frame.filter(pl.col("start"))
-        .select("record", *HEAD)
-        .join(joined, on="record", how="left", maintain_order="left")
-    )
+    """One row per record: its span, its pieces joined, the fields of its first line.
+
+    Most records are one line long: their text is the line's; only the lines of longer
+    records are grouped and joined."""
+    begin = pl.Series(starts, dtype=pl.Int64)
+    length = pl.Series(ends, dtype=pl.Int64) - begin
+    records = facts.select(*HEAD, lines_text="pieces")[starts]
+    longer = (length > 1).arg_true()
+    if len(longer):
+        flags = pl.Series([False] * facts.height).scatter(starts, True)
+        record = flags.cum_sum().cast(pl.Int64) - 1
+        spans = length.gather(record.clip(0)).alias("span")
+        joined = (
+            facts.select("pieces", record=record, span=spans)
+            .filter((pl.col("record") >= 0) & (pl.col("span") > 1) & (pl.col("pieces") != ""))
+            .group_by("record", maintain_order=True)
+            .agg(lines_text=pl.col("pieces").str.join("\n"))
+        )
+        text = records.get_column("lines_text").scatter(longer, "")
+        text = text.scatter(joined.get_column("record"), joined.get_column("lines_text"))
+        records = records.with_columns(text)
     return records.select(
-        line=pl.Series(starts, dtype=pl.Int64) + first,
+        line=begin + first,
         end_line=pl.Series(ends, dtype=pl.Int64) + first - 1,
-        text=pl.col("lines_text").fill_null("").str.replace_all("\n", " ", literal=True),
-        lines_text=pl.col("lines_text").fill_null(""),
+        text=pl.col("lines_text").str.replace_all("\n", " ", literal=True),
+        lines_text=pl.col("lines_text"),
         **{name: pl.col(name) for name in HEAD},
     )
 

@@ -165,6 +165,10 @@ def _tail(text: str, flags: int) -> str | None:
 
 
 # Running a plan --------------------------------------------------------------------------
+#
+# A plan runs as one lazy query: each step adds columns that later steps read (the match
+# of a part, where the record stands after it), so that a grammar costs one collect over
+# its records whatever its length, and its expressions are built once per plan.
 
 
 @dataclass
@@ -176,10 +180,46 @@ class Evaluation:
     groups: dict[str, pl.Series]
 
 
+@dataclass
+class _Result:
+    """A part's outcome as expressions over the columns the steps before it added."""
+
+    ok: pl.Expr
+    end: pl.Expr
+    groups: dict[str, pl.Expr]
+
+
+@dataclass
+class _Query:
+    """A plan compiled for one target column: the steps, then the outcome."""
+
+    steps: list[pl.Expr]
+    result: _Result
+
+
 def evaluate(node: Node, frame: pl.DataFrame, target: str) -> Evaluation:
     """Run a plan over the ``target`` column of ``frame``, from the start of each value."""
-    start = pl.Series("start", [0] * frame.height, dtype=pl.Int64)
-    return _run(node, frame, frame.get_column(target), start, at_start=True)
+    done = outcome(node, frame, target, "g")
+    groups = {
+        name[2:]: done.get_column(name).alias(name[2:])
+        for name in done.columns
+        if name.startswith("g:") and name not in ("g:ok", "g:end")
+    }
+    return Evaluation(done.get_column("g:ok"), done.get_column("g:end"), groups)
+
+
+def outcome(node: Node, frame: pl.DataFrame, target: str, key: str) -> pl.DataFrame:
+    """The frame with a plan's outcome over its ``target`` column added: ``{key}:ok``,
+    ``{key}:end`` and a ``{key}:{name}`` column for each group the plan names."""
+    query = _query(node, target, _kept(frame))
+    lazy = frame.lazy()
+    for step in query.steps:
+        lazy = lazy.with_columns(step)
+    result = query.result
+    outputs = {"ok": result.ok, "end": result.end, **result.groups}
+    return lazy.select(
+        *frame.columns, *(value.alias(f"{key}:{name}") for name, value in outputs.items())
+    ).collect()
 
 
 def shared_columns(node: Node, frame: pl.DataFrame, target: str) -> pl.DataFrame:
@@ -187,12 +227,12 @@ def shared_columns(node: Node, frame: pl.DataFrame, target: str) -> pl.DataFrame
     shared = _find_shared(node)
     if shared is None:
         return frame
-    done = evaluate(shared.part, frame, target)
-    return frame.with_columns(
-        done.ok.alias(f"{shared.key}:ok"),
-        done.end.alias(f"{shared.key}:end"),
-        *(value.alias(f"{shared.key}:{name}") for name, value in done.groups.items()),
-    )
+    return outcome(shared.part, frame, target, shared.key)
+
+
+def _kept(frame: pl.DataFrame) -> tuple[str, ...]:
+    """The columns of shared parts already evaluated over this frame."""
+    return tuple(name for name in frame.columns if name.startswith("_shared"))
 
 
 def _find_shared(node: Node) -> _Shared | None:
@@ -203,122 +243,119 @@ def _find_shared(node: Node) -> _Shared | None:
     return None
 
 
-def _run(node: Node, frame: pl.DataFrame, target: pl.Series, start: pl.Series,
-         *, at_start: bool = False) -> Evaluation:  # fmt: skip
-    if isinstance(node, _Regex):
-        return _run_regex(node, target, start, at_start=at_start)
-    if isinstance(node, _Skip):
-        return _run_skip(node, target, start)
-    if isinstance(node, _Suppress):
-        inner = _run(node.part, frame, target, start, at_start=at_start)
-        return Evaluation(inner.ok, inner.end, {})
-    if isinstance(node, _Shared):
-        key = node.key
-        if at_start and f"{key}:ok" in frame.columns:
-            names = [c for c in frame.columns if c.startswith(key + ":")]
-            groups = {c.split(":", 1)[1]: frame.get_column(c) for c in names}
-            ok, end = groups.pop("ok"), groups.pop("end")
-            return Evaluation(ok, end, groups)
-        return _run(node.part, frame, target, start, at_start=at_start)
-    if isinstance(node, _And):
-        return _run_and(node, frame, target, start, at_start=at_start)
-    if isinstance(node, _Optional):
-        inner = _run(node.part, frame, target, start, at_start=at_start)
-        ok = inner.ok
-        return Evaluation(
-            pl.Series([True] * len(ok), dtype=pl.Boolean),
-            _where(ok, inner.end, start),
-            {name: _where(ok, value, None) for name, value in inner.groups.items()},
-        )
-    return _run_first(node, frame, target, start, at_start=at_start)
+@cache
+def _query(node: Node, target: str, kept: tuple[str, ...]) -> _Query:
+    steps: list[pl.Expr] = []
+    result = _Compiler(steps, pl.col(target), kept).run(node, pl.lit(0, pl.Int64), at_start=True)
+    if {"ok", "end"} & set(result.groups):
+        raise UnsupportedError(node)  # the names of the outcome's own columns
+    return _Query(steps, result)
 
 
-def _run_and(node: _And, frame: pl.DataFrame, target: pl.Series, start: pl.Series,
-             *, at_start: bool) -> Evaluation:  # fmt: skip
-    ok = pl.Series([True] * len(target), dtype=pl.Boolean)
-    position = start
-    groups: dict[str, pl.Series] = {}
-    for index, part in enumerate(node.parts):
-        done = _run(part, frame, target, position, at_start=at_start and index == 0)
-        ok = ok & done.ok
-        position = _where(done.ok, done.end, position)
-        for name, value in done.groups.items():
-            groups[name] = value if name not in groups else _coalesce(value, groups[name])
-    return Evaluation(ok, position, groups)
+@dataclass
+class _Compiler:
+    """Builds a plan's steps; each :meth:`keep` adds a column the steps after it read."""
 
+    steps: list[pl.Expr]
+    target: pl.Expr
+    kept: tuple[str, ...]
 
-def _run_first(node: _First, frame: pl.DataFrame, target: pl.Series, start: pl.Series,
-               *, at_start: bool) -> Evaluation:  # fmt: skip
-    ok = pl.Series([False] * len(target), dtype=pl.Boolean)
-    end = start
-    groups: dict[str, pl.Series] = {}
-    for alternative in node.alternatives:
-        done = _run(alternative, frame, target, start, at_start=at_start)
-        taken = done.ok & ~ok
-        end = _where(taken, done.end, end)
-        for name, value in done.groups.items():
-            chosen = _where(taken, value, None)
-            groups[name] = chosen if name not in groups else _coalesce(chosen, groups[name])
-        ok = ok | done.ok
-    return Evaluation(ok, end, groups)
+    def keep(self, expression: pl.Expr) -> pl.Expr:
+        name = f"_q{len(self.steps)}"
+        self.steps.append(expression.alias(name))
+        return pl.col(name)
 
+    def run(self, node: Node, start: pl.Expr, *, at_start: bool = False) -> _Result:
+        if isinstance(node, _Regex):
+            return self.regex(node, start, at_start=at_start)
+        if isinstance(node, _Skip):
+            return self.skip(node, start)
+        if isinstance(node, _Suppress):
+            inner = self.run(node.part, start, at_start=at_start)
+            return _Result(inner.ok, inner.end, {})
+        if isinstance(node, _Shared):
+            prefix = node.key + ":"
+            if at_start and prefix + "ok" in self.kept:
+                groups = {c[len(prefix) :]: pl.col(c) for c in self.kept if c.startswith(prefix)}
+                ok, end = groups.pop("ok"), groups.pop("end")
+                return _Result(ok, end, groups)
+            return self.run(node.part, start, at_start=at_start)
+        if isinstance(node, _And):
+            return self.sequence(node, start, at_start=at_start)
+        if isinstance(node, _Optional):
+            inner = self.run(node.part, start, at_start=at_start)
+            ok = self.keep(inner.ok)
+            return _Result(
+                pl.lit(True),
+                self.keep(_where(ok, inner.end, start)),
+                {name: _where(ok, value, None) for name, value in inner.groups.items()},
+            )
+        return self.first(node, start, at_start=at_start)
 
-def _rest(target: pl.Series, start: pl.Series, *, at_start: bool) -> pl.Series:
-    if at_start:
-        return target
-    return (
-        pl.DataFrame({"t": target, "s": start})
-        .select(pl.col("t").str.slice(pl.col("s")))
-        .to_series()
-    )
+    def sequence(self, node: _And, start: pl.Expr, *, at_start: bool) -> _Result:
+        ok: pl.Expr = pl.lit(True)
+        position = start
+        groups: dict[str, pl.Expr] = {}
+        for index, part in enumerate(node.parts):
+            done = self.run(part, position, at_start=at_start and index == 0)
+            ok = self.keep(ok & done.ok)
+            position = self.keep(_where(done.ok, done.end, position))
+            for name, value in done.groups.items():
+                groups[name] = value if name not in groups else pl.coalesce(value, groups[name])
+        return _Result(ok, position, groups)
 
+    def first(self, node: _First, start: pl.Expr, *, at_start: bool) -> _Result:
+        ok: pl.Expr = pl.lit(False)
+        end = start
+        groups: dict[str, pl.Expr] = {}
+        for alternative in node.alternatives:
+            done = self.run(alternative, start, at_start=at_start)
+            taken = self.keep(done.ok & ~ok)
+            end = self.keep(_where(taken, done.end, end))
+            for name, value in done.groups.items():
+                chosen = _where(taken, value, None)
+                groups[name] = chosen if name not in groups else pl.coalesce(chosen, groups[name])
+            ok = self.keep(ok | done.ok)
+        return _Result(ok, end, groups)
 
-def _run_regex(node: _Regex, target: pl.Series, start: pl.Series, *, at_start: bool) -> Evaluation:
-    rest = _rest(target, start, at_start=at_start)
-    groups: dict[str, pl.Series] = {}
-    if node.body is not None or node.pattern is None:
-        after_blanks = rest.str.strip_chars_start(" \t\n\r")
-        if node.body is not None:
-            groups[node.body] = after_blanks
-    if node.pattern is None:  # `.*`: the rest of the record
+    def rest(self, start: pl.Expr, *, at_start: bool) -> pl.Expr:
+        return self.target if at_start else self.target.str.slice(start)
+
+    def regex(self, node: _Regex, start: pl.Expr, *, at_start: bool) -> _Result:
+        rest = self.rest(start, at_start=at_start)
+        groups: dict[str, pl.Expr] = {}
+        if node.body is not None or node.pattern is None:
+            after_blanks = self.keep(rest.str.strip_chars_start(" \t\n\r"))
+            if node.body is not None:
+                groups[node.body] = after_blanks
+        if node.pattern is None:  # `.*`: the rest of the record
+            if node.result_name:
+                groups[node.result_name] = after_blanks
+            return _Result(pl.lit(True), start + rest.str.len_bytes(), groups)
+        found = self.keep(rest.str.extract_groups(node.pattern))
+        whole = found.struct.field("_m")
+        groups |= {name: found.struct.field(name) for name in node.names}
         if node.result_name:
-            groups[node.result_name] = after_blanks
-        everything = pl.Series([True] * len(rest), dtype=pl.Boolean)
-        return Evaluation(everything, start + rest.str.len_bytes(), groups)
-    found = rest.str.extract_groups(node.pattern).struct.unnest()
-    whole = found.get_column("_m")
-    groups |= {name: found.get_column(name) for name in node.names}
-    if node.result_name:
-        groups[node.result_name] = found.get_column("_r")
-    length = whole.str.len_bytes()
-    if node.tail is not None:
-        tail = pl.DataFrame({"r": rest, "n": length}).select(pl.col("r").str.slice(pl.col("n")))
-        groups[node.tail] = tail.to_series().zip_with(whole.is_not_null(), _nothing(rest))
-        length = pl.Series([None] * len(rest), dtype=pl.UInt32).zip_with(
-            whole.is_null(), rest.str.len_bytes()
-        )
-    return Evaluation(whole.is_not_null(), start + length.fill_null(0), groups)
+            groups[node.result_name] = found.struct.field("_r")
+        length = whole.str.len_bytes()
+        if node.tail is not None:
+            matched = whole.is_not_null()
+            groups[node.tail] = self.keep(pl.when(matched).then(rest.str.slice(length)))
+            length = pl.when(matched).then(rest.str.len_bytes())
+        return _Result(whole.is_not_null(), start + length.fill_null(0), groups)
+
+    def skip(self, node: _Skip, start: pl.Expr) -> _Result:
+        rest = self.keep(self.rest(start, at_start=False).str.strip_chars_start(" \t\n\r"))
+        lead = self.target.str.len_bytes() - start - rest.str.len_bytes()
+        found = self.keep(rest.str.find(node.ahead))
+        return _Result(found.is_not_null(), start + lead + found.fill_null(0), {})
 
 
-def _nothing(like: pl.Series) -> pl.Series:
-    return pl.Series(like.name, [None] * len(like), dtype=like.dtype)
+def _where(mask: pl.Expr, value: pl.Expr, other: pl.Expr | None) -> pl.Expr:
+    chosen = pl.when(mask.fill_null(False)).then(value)
+    return chosen if other is None else chosen.otherwise(other)
 
 
-def _run_skip(node: _Skip, target: pl.Series, start: pl.Series) -> Evaluation:
-    rest = _rest(target, start, at_start=False).str.strip_chars_start(" \t\n\r")
-    lead = target.str.len_bytes() - start - rest.str.len_bytes()
-    found = rest.str.find(node.ahead)
-    return Evaluation(found.is_not_null(), start + lead + found.fill_null(0), {})
-
-
-def _where(mask: pl.Series, value: pl.Series, other: pl.Series | None) -> pl.Series:
-    if other is None:
-        other = pl.Series(value.name, [None] * len(value), dtype=value.dtype)
-    return value.zip_with(mask.fill_null(False), other)
-
-
-def _coalesce(first: pl.Series, second: pl.Series) -> pl.Series:
-    return pl.DataFrame({"a": first, "b": second}).select(pl.coalesce("a", "b")).to_series()
-
-
-__all__ = ["Evaluation", "Node", "UnsupportedError", "evaluate", "plan", "shared_columns"]
+__all__ = [
+    "Evaluation", "Node", "UnsupportedError", "evaluate", "outcome", "plan", "shared_columns",
+]  # fmt: skip
