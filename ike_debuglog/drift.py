@@ -19,10 +19,12 @@ from drain3.template_miner_config import TemplateMinerConfig
 
 from .events import Event
 from .events.base import Frozen
+from .families import FAMILIES
 from .scan.records import RecordBatch
 
-#: Unrecognised records of these families look like crypto debug output.
-CRYPTO_FAMILIES = frozenset({"ikev2", "isakmp", "ipsec", "crypto"})
+#: Unrecognised records of these looks are crypto debug output: the protocols of the
+#: family registry, and text that names crypto.
+CRYPTO_FAMILIES = frozenset(f.protocol for f in FAMILIES if f.protocol) | {"crypto"}
 
 #: Masked before clustering, most specific first: what varies between two printings of
 #: the same record.

@@ -44,6 +44,7 @@ from ..events import (
     IpsecValidateProposal,
     SyslogMessage,
 )
+from ..families import PROTOCOLS
 from ..keys import SessionKeys
 from ..scan.records import RecordBatch
 from .models import Session, Version
@@ -224,12 +225,12 @@ class Correlator:
         return bucket
 
     def _assign(self, event: Event) -> _Bucket | None:
-        kind = event.kind
-        if kind.startswith("ikev2_"):
+        protocol = PROTOCOLS.get(event.kind)
+        if protocol == "ikev2":
             return self._ikev2(event)
-        if kind.startswith("ikev1_"):
+        if protocol == "isakmp":
             return self._ikev1(event)
-        if kind.startswith("ipsec_"):
+        if protocol == "ipsec":
             return self._ipsec(event)
         if isinstance(event, SyslogMessage) and event.mnemonic in _SESSION_SYSLOG:
             peer = event.fields.get("peer")
@@ -351,7 +352,6 @@ class Correlator:
         return bucket
 
 
-_SESSION_KINDS: Final = ("ikev1_", "ikev2_", "ipsec_")
 
 
 def _wanted(batch: RecordBatch) -> set[int]:
@@ -359,13 +359,13 @@ def _wanted(batch: RecordBatch) -> set[int]:
     IPsec records, and the crypto syslog messages that name a peer (see :meth:`_assign`)."""
     wanted: set[int] = set()
     for kind, table in batch.tables.items():
-        if kind.startswith(_SESSION_KINDS):
+        if PROTOCOLS.get(kind) is not None:
             wanted.update(table.get_column("_order").to_list())
         elif kind == "syslog":
             named = table.filter(pl.col("mnemonic").is_in(list(_SESSION_SYSLOG)))
             wanted.update(named.get_column("_order").to_list())
     for order, event in batch.python.items():
-        if event.kind.startswith(_SESSION_KINDS) or (
+        if PROTOCOLS.get(event.kind) is not None or (
             isinstance(event, SyslogMessage) and event.mnemonic in _SESSION_SYSLOG
         ):
             wanted.add(order)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from ..correlate import Session
 from ..events import Endpoint, Event
+from ..families import PROTOCOLS
 
 Family = Literal["ike", "ipsec", "other"]
 
@@ -34,23 +35,18 @@ class Ends:
     destination: tuple[str, int | None] | None
 
 
+#: The export's family of each network protocol of the registry.
+_FAMILY_OF: dict[str | None, Family] = {"ikev2": "ike", "isakmp": "ike", "ipsec": "ipsec"}
+
+
 def family(kind: str) -> Family:
-    if kind.startswith(("ikev1_", "ikev2_")):
-        return "ike"
-    if kind.startswith("ipsec_"):
-        return "ipsec"
-    return "other"
+    return _FAMILY_OF.get(PROTOCOLS.get(kind), "other")
 
 
 def protocol(kind: str) -> str | None:
-    """``ikev2``, ``isakmp`` (IKEv1) or ``ipsec``: the network protocol of the record."""
-    if kind.startswith("ikev2_"):
-        return "ikev2"
-    if kind.startswith("ikev1_"):
-        return "isakmp"
-    if kind.startswith("ipsec_"):
-        return "ipsec"
-    return None
+    """``ikev2``, ``isakmp`` (IKEv1) or ``ipsec``: the network protocol of the record, as
+    the family registry names it."""
+    return PROTOCOLS.get(kind)
 
 
 def _pair(endpoint: Endpoint | None) -> tuple[str, int | None] | None:
