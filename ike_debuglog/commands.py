@@ -322,18 +322,24 @@ def _diagnose(args: argparse.Namespace) -> int:
             with path.open("wb") as copy:
                 shutil.copyfileobj(sys.stdin.buffer, copy)
         batches = _batches(str(path), args.year, progress=args.file != "-")
-        sessions = sorted(Correlator().run_batches(batches), key=lambda s: s.id)
-        troubled = [s for s in sessions if s.outcome != "established"]
+        # Only the sessions in trouble are kept: the established ones are counted.
+        counts: Counter[str] = Counter()
+        troubled = []
+        for session in Correlator().run_batches(batches):
+            counts[session.outcome] += 1
+            if session.outcome != "established":
+                troubled.append(session)
+        troubled.sort(key=lambda s: s.id)
         text = _lines(path, {n for s in troubled for f in s.findings for n in f.evidence})
     report: list[str] = []
     for session in troubled:
         report.extend([*diagnosis(session, text.get), ""])
-    counts = Counter(session.outcome for session in sessions)
     summary = ", ".join(
         f"{counts[o]} {o}" for o in ("established", "failed", "incomplete") if counts[o]
     )
-    noun = "session" if len(sessions) == 1 else "sessions"
-    report.append(f"{len(sessions)} {noun}" + (f": {summary}" if summary else ""))
+    total = counts.total()
+    noun = "session" if total == 1 else "sessions"
+    report.append(f"{total} {noun}" + (f": {summary}" if summary else ""))
     sys.stdout.write("\n".join(report) + "\n")
     return EXIT_FAILED if troubled else EXIT_OK
 

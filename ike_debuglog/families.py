@@ -16,7 +16,7 @@ says what it resembles.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -177,13 +177,18 @@ class Family:
     #: reads it once per record, not once per rule.
     shared: pp.ParserElement | None = None
 
+    def every_rule(self) -> Iterator[Rule]:
+        """The family's rules in the order they are tried, those of a choice in turn."""
+        return _every_rule(self.rules)
+
+
+def _every_rule(rules: tuple[Rule | Choice, ...]) -> Iterator[Rule]:
+    for item in rules:
+        yield from item.rules if isinstance(item, Choice) else (item,)
+
 
 def _kinds(rules: tuple[Rule | Choice, ...]) -> tuple[str, ...]:
-    found: dict[str, None] = {}
-    for item in rules:
-        for rule in item.rules if isinstance(item, Choice) else (item,):
-            found[_kind(rule.model)] = None
-    return tuple(found)
+    return tuple({_kind(rule.model): None for rule in _every_rule(rules)})
 
 
 def _kind(model: type[EventBase]) -> str:

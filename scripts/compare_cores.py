@@ -59,18 +59,11 @@ def _inputs(scratch: Path, generated: int, damaged: int) -> Iterator[Path]:
         path = scratch / f"generated-{seed}.log"
         generate(2_000_000, seed, path)
         yield path
-    from test_mutations import DAMAGE, LOGS
+    from test_mutations import damaged_log
 
     rng = random.Random(1)
     for number in range(damaged):
-        lines = list(rng.choice(LOGS))
-        for _ in range(rng.randrange(1, 4)):
-            if not lines:
-                break
-            damage = DAMAGE[rng.choice(sorted(DAMAGE))]
-            start = rng.randrange(len(lines))
-            end = min(len(lines), start + rng.randrange(1, 12))
-            lines = lines[:start] + damage(rng, lines[start:end] or [b""]) + lines[end:]
+        lines = damaged_log(rng)
         path = scratch / f"damaged-{number}.log"
         path.write_bytes(b"\n".join(lines) + b"\n")
         yield path

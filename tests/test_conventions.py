@@ -10,7 +10,7 @@ from pathlib import Path
 import pyparsing as pp
 
 from ike_debuglog import events
-from ike_debuglog.families import FAMILIES, Choice
+from ike_debuglog.families import FAMILIES
 from ike_debuglog.grammars import ikev1, ikev2_internal
 
 DOC = (Path(__file__).parent.parent / "docs" / "fields.md").read_text(encoding="utf-8")
@@ -32,10 +32,7 @@ def _grammar_names() -> set[str]:
     elements: list[pp.ParserElement] = []
     for family in FAMILIES:
         elements.extend(family.prefix for _ in (1,) if family.prefix is not None)
-        for item in family.rules:
-            elements.extend(
-                rule.grammar for rule in (item.rules if isinstance(item, Choice) else (item,))
-            )
+        elements.extend(rule.grammar for rule in family.every_rule())
     for element in elements:
         names |= set(re.findall(r"\(\?P<(\w+)>", repr(element) + str(element.__dict__)))
     assert {"initiator_spi", "local_proxy_network", "mnemonic"} <= names  # the scan works

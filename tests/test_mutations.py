@@ -60,6 +60,19 @@ DAMAGE: dict[str, Callable[[random.Random, Block], Block]] = {
 }
 
 
+def damaged_log(rng: random.Random) -> Block:
+    """A fixture log with one to three damages, each to a run of up to a dozen lines."""
+    lines = list(rng.choice(LOGS))
+    for _ in range(rng.randrange(1, 4)):
+        if not lines:
+            break
+        damage = DAMAGE[rng.choice(sorted(DAMAGE))]
+        start = rng.randrange(len(lines))
+        end = min(len(lines), start + rng.randrange(1, 12))
+        lines = lines[:start] + damage(rng, lines[start:end] or [b""]) + lines[end:]
+    return lines
+
+
 def _accounted(lines: Block) -> list[object]:
     events = list(parse_lines(lines, year=2026))
     covered = [n for event in events for n in range(event.line, event.end_line + 1)]

@@ -18,7 +18,7 @@ from conftest import fixture_logs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import YEAR, framings, records, render
-from test_mutations import DAMAGE, LOGS
+from test_mutations import damaged_log
 
 from ike_debuglog.framing import PAYLOAD_CONTENTS, LineInfo, analyze_line
 from ike_debuglog.reading import decode_line
@@ -34,16 +34,7 @@ FIXTURE_LINES = [
 
 
 def _damaged(seed: int) -> list[str]:
-    rng = random.Random(seed)
-    lines = list(rng.choice(LOGS))
-    for _ in range(rng.randrange(1, 4)):
-        if not lines:
-            break
-        damage = DAMAGE[rng.choice(sorted(DAMAGE))]
-        start = rng.randrange(len(lines))
-        end = min(len(lines), start + rng.randrange(1, 12))
-        lines = lines[:start] + damage(rng, lines[start:end] or [b""]) + lines[end:]
-    return [decode_line(raw)[0].rstrip("\r\n") for raw in lines]
+    return [decode_line(raw)[0].rstrip("\r\n") for raw in damaged_log(random.Random(seed))]
 
 
 def _generated(log: list[tuple[Any, Any]]) -> list[str]:
@@ -266,18 +257,17 @@ def test_a_lazy_event_is_its_model_whole() -> None:
 
 
 def _rules() -> list[tuple[str, Any, Any]]:
-    from ike_debuglog.families import FAMILIES, Choice
+    from ike_debuglog.families import FAMILIES
     from ike_debuglog.scan.grammar import UnsupportedError, plan
 
     found = []
     for family in FAMILIES:
-        for item in family.rules:
-            for rule in item.rules if isinstance(item, Choice) else (item,):
-                try:
-                    node = plan(rule.grammar, family.shared)
-                except UnsupportedError:
-                    continue
-                found.append((f"{family.name}/{rule.model.__name__}/{rule.name}", rule, node))
+        for rule in family.every_rule():
+            try:
+                node = plan(rule.grammar, family.shared)
+            except UnsupportedError:
+                continue
+            found.append((f"{family.name}/{rule.model.__name__}/{rule.name}", rule, node))
     return found
 
 

@@ -352,8 +352,6 @@ class Correlator:
         return bucket
 
 
-
-
 def _wanted(batch: RecordBatch) -> set[int]:
     """The records of a batch a session can hold (their places in the batch): IKE and
     IPsec records, and the crypto syslog messages that name a peer (see :meth:`_assign`)."""

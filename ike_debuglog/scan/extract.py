@@ -41,9 +41,10 @@ from ..families import (
     Unprefixed,
     event_from_message,
 )
-from ..framing import CONSOLE_NOISE_RE, PROMPT_RE, Message, second_fields, stamp_time
+from ..framing import CONSOLE_NOISE_RE, PROMPT_RE, second_fields, stamp_time
 from ..grammars.ikev2 import _payload_items
 from . import build
+from .frame import RECORD_SCHEMA, messages
 from .grammar import (
     Node,
     UnsupportedError,
@@ -295,13 +296,12 @@ def _views(family: Family, subset: pl.DataFrame) -> pl.DataFrame:
         ).with_columns(_head=pl.col("_body").str.strip_chars_start(".! "))
         frame = frame.with_columns(_attribute=pl.col("_head").str.strip_prefix("SA "))
     if family.shared is not None:
-        for item in family.rules:
-            for rule in item.rules if isinstance(item, Choice) else (item,):
-                try:
-                    node = plan(rule.grammar, family.shared)
-                except UnsupportedError:
-                    continue
-                return shared_columns(node, frame, "text")
+        for rule in family.every_rule():
+            try:
+                node = plan(rule.grammar, family.shared)
+            except UnsupportedError:
+                continue
+            return shared_columns(node, frame, "text")
     return frame
 
 
@@ -508,37 +508,11 @@ def _unrecognized_columns() -> list[pl.Expr]:
 def _in_python(records: pl.DataFrame, orders: list[int], year: int) -> dict[int, Event]:
     if len(orders) < records.height:
         records = records.filter(pl.col("_order").is_in(orders))
-    rows = records.select(
-        "_order", "line", "end_line", "lines_text", "timestamp_raw", *STAMP,
-        "clock_authoritative", "host", "sequence",
-    )  # fmt: skip
-    events: dict[int, Event] = {}
-    for (
-        order,
-        line,
-        end,
-        text,
-        raw,
-        second,
-        fraction,
-        tz,
-        iso,
-        clock,
-        host,
-        seq,
-    ) in rows.iter_rows():
-        message = Message(
-            line,
-            end,
-            tuple(text.split("\n")) if text else (),
-            raw,
-            stamp_time(second, fraction, tz, iso, year),
-            clock,
-            host,
-            seq,
-        )
-        events[order] = event_from_message(message)
-    return events
+    framed = messages(records.select(list(RECORD_SCHEMA)), year)
+    return {
+        order: event_from_message(message)
+        for order, message in zip(records.get_column("_order").to_list(), framed, strict=True)
+    }
 
 
 __all__ = ["BASE", "STAMP", "Extracted", "extract", "payload_lists", "table", "timestamps"]
