@@ -21,7 +21,6 @@ from contextlib import closing
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-import polars as pl
 from prometheus_client import start_http_server
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -125,14 +124,6 @@ def _batches(
         notes.append(f"{reader.name}: {reader.describe()}")
 
 
-def _read(
-    path: str, year: int | None, *, progress: bool = False, notes: list[str] | None = None
-) -> Iterator[Event]:
-    """The events of one input (see :func:`_batches`)."""
-    for batch in _batches(path, year, progress=progress, notes=notes):
-        yield from batch.events()
-
-
 class _Tally:
     """Events by kind and unrecognised lines, for the summary line."""
 
@@ -141,14 +132,10 @@ class _Tally:
         self.unrecognized_lines = 0
 
     def batch(self, batch: RecordBatch) -> None:
-        spans = batch.spans()
-        for kind, count in spans.get_column("kind").value_counts().iter_rows():
-            if kind != "unrecognized":
-                self.counts[kind] += count
-        unknown = spans.filter(pl.col("kind") == "unrecognized")
-        self.unrecognized_lines += int(
-            (unknown.get_column("end_line") - unknown.get_column("line") + 1).sum()
-        )
+        kinds, unrecognized_lines = batch.counts()
+        kinds.pop("unrecognized", None)
+        self.counts.update(kinds)
+        self.unrecognized_lines += unrecognized_lines
 
     def merge(self, other: _Tally) -> None:
         self.counts.update(other.counts)

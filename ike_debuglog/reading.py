@@ -132,6 +132,20 @@ def _utf16_without_mark(head: bytes) -> str | None:
     return None
 
 
+def _whole_lines(read: Callable[[int], _Chunk], size: int, end: _Chunk) -> Iterator[_Chunk]:
+    """What ``read`` gives, in chunks of about ``size`` that end at a line end (the last
+    one at the end of the input, whatever it ends with)."""
+    rest = end[:0]
+    while chunk := read(size):
+        chunk = rest + chunk
+        cut = chunk.rfind(end) + 1
+        if cut:
+            yield chunk[:cut]
+        rest = chunk[cut:]
+    if rest:
+        yield rest
+
+
 class LogReader:
     """The text lines of a log, read by the policy above, with what reading it took.
 
@@ -217,21 +231,8 @@ class LogReader:
             ) from error
 
     def _byte_batches(self, size: int) -> Iterator[list[str]]:
-        stream = self._stream
-        rest = b""
-        while True:
-            chunk = stream.read(size)
-            if not chunk:
-                break
-            chunk = rest + chunk
-            cut = chunk.rfind(b"\n") + 1
-            if not cut:
-                rest = chunk
-                continue
-            chunk, rest = chunk[:cut], chunk[cut:]
+        for chunk in _whole_lines(self._stream.read, size, b"\n"):
             yield self._decoded(chunk)
-        if rest:
-            yield self._decoded(rest)
 
     def _decoded(self, chunk: bytes) -> list[str]:
         try:
@@ -255,18 +256,8 @@ class LogReader:
         text = io.TextIOWrapper(
             self._stream, encoding=self.encoding, errors="replace", newline="\n"
         )
-        rest = ""
-        while True:
-            chunk = text.read(size)
-            if not chunk:
-                break
-            chunk = rest + chunk
-            cut = chunk.rfind("\n") + 1
-            chunk, rest = chunk[:cut], chunk[cut:]
-            if chunk:
-                yield self._counted(self._split(chunk))
-        if rest:
-            yield self._counted(self._split(rest))
+        for chunk in _whole_lines(text.read, size, "\n"):
+            yield self._counted(self._split(chunk))
 
     def _split(self, chunk: _Chunk) -> list[_Chunk]:
         """The lines of a chunk that ends at a line end, or at the end of the input."""

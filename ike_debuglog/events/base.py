@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, NamedTuple, Protocol, Self
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -132,8 +132,6 @@ class EventBase(Frozen):
     """
 
     __slots__ = ("_source",)
-    #: The model's kind (its ``kind`` field's value), kept on the class.
-    _KIND: ClassVar[str] = ""
 
     kind: str
     line: int
@@ -143,14 +141,6 @@ class EventBase(Frozen):
     clock_authoritative: bool | None = None
     host: str | None = None
     sequence: int | None = None
-
-    @classmethod
-    def lazy(cls, line: int, end_line: int, source: Source, row: int) -> Self:
-        """An event whose other fields are row ``row`` of ``source``, built when read."""
-        event = cls.__new__(cls)
-        _DICT.__set__(event, {"kind": cls._KIND, "line": line, "end_line": end_line})
-        _SOURCE.__set__(event, (source, row))
-        return event
 
     if not TYPE_CHECKING:
         # Every reader of an event's fields goes through its instance dictionary: pydantic
@@ -183,11 +173,6 @@ class EventBase(Frozen):
             return super().__getattr__(name)
 
     @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        super().__pydantic_init_subclass__(**kwargs)
-        cls._KIND = cls.model_fields["kind"].default
-
-    @classmethod
     def build(cls, source: Message, /, **fields: Any) -> Self:
         """An event for the message ``source`` from values a grammar has already checked
         (:meth:`construct_checked` with the span and time filled in, in one step: this
@@ -212,6 +197,11 @@ class EventBase(Frozen):
 
 _DICT: Final = BaseModel.__dict__["__dict__"]
 _SOURCE: Final = EventBase.__dict__["_source"]
+#: What makes a lazy event: ``set_fields(event, {"kind": ..., "line": ..., "end_line": ...})``
+#: and ``set_source(event, (source, row))`` on ``Model.__new__(Model)``.  Functions, not a
+#: constructor: scan/records.py makes one per record, where a call more costs a third.
+set_fields: Final = _DICT.__set__
+set_source: Final = _SOURCE.__set__
 
 
 def _SOURCE_OF(event: EventBase) -> tuple[Source, int] | None:  # noqa: N802
@@ -333,9 +323,5 @@ def _payload(raw: str, notify_number: str | None, notify_name: str | None) -> Pa
 
 Direction = Literal["sent", "received"]
 Role = Literal["initiator", "responder"]
-_ROLES: dict[str, Role] = {"I": "initiator", "R": "responder"}
-
-
-def role_from(value: Any) -> Role | None:
-    """``initiator``/``responder`` for a printed ``I``/``R``."""
-    return _ROLES.get(str(value)) if value else None
+#: A printed ``I``/``R`` as a role.
+ROLES: Final[dict[str, Role]] = {"I": "initiator", "R": "responder"}

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Literal, Self
 from ..grammars.ikev1 import ASA_PAYLOAD
 from . import spec
 from .base import (
+    ROLES,
     Direction,
     Endpoint,
     EventBase,
@@ -25,7 +26,7 @@ Step = Literal[
     "MM1", "MM2", "MM3", "MM4", "MM5", "MM6", "AM1", "AM2", "AM3", "QM1", "QM2", "QM3", "INFO"
 ]
 
-_ROLES: dict[str, Role] = {"I": "initiator", "R": "responder", "N": "responder"}
+_ROLES: dict[str, Role] = {**ROLES, "N": "responder"}
 
 
 class _Ikev1(EventBase):

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal, Self
 from ..matching import Parsed
 from . import spec
 from .base import (
+    ROLES,
     Direction,
     Endpoint,
     EventBase,
@@ -20,8 +21,6 @@ from .base import (
     get,
     payloads_from,
 )
-
-_ROLES: dict[str, Role] = {"I": "initiator", "R": "responder"}
 
 
 class _Ikev2(EventBase):
@@ -141,7 +140,7 @@ class Ikev2Packet(_Ikev2):
         "exchange": spec.Text("exchange"),
         "response": Response(),
         "payloads": Payloads(),
-        "role": spec.Mapped("role", _ROLES),
+        "role": spec.Mapped("role", ROLES),
         "truncated": Truncated(),
     }
 
@@ -158,7 +157,7 @@ class Ikev2Payloads(_Ikev2):
     SPEC: ClassVar[dict[str, spec.Spec]] = {
         **_CONTEXT,
         "exchange": spec.Text("exchange"),
-        "role": spec.Mapped("role", _ROLES),
+        "role": spec.Mapped("role", ROLES),
         "payloads": Payloads(always=True),
     }
 
@@ -178,7 +177,7 @@ class Ikev2State(_Ikev2):
         **_CONTEXT,
         "initiator_spi": spec.Spi("initiator_spi"),
         "responder_spi": spec.Spi("responder_spi"),
-        "role": spec.Mapped("role", _ROLES),
+        "role": spec.Mapped("role", ROLES),
         "message_id": StateMessageId(),
         "state": spec.Str("state"),
         "event": spec.Str("event"),

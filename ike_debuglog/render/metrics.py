@@ -109,11 +109,9 @@ class Metrics:
     def observe_batch(self, batch: RecordBatch) -> None:
         """Count a batch's events: the same counts as :meth:`observe_event` for each,
         read off the batch's tables."""
-        spans = batch.spans()
-        for kind, count in spans.get_column("kind").value_counts().iter_rows():
+        kinds, lines = batch.counts()
+        for kind, count in kinds.items():
             self._add("ike_debuglog_events", (kind,), count)
-        unknown = spans.filter(pl.col("kind") == "unrecognized")
-        lines = int((unknown.get_column("end_line") - unknown.get_column("line") + 1).sum())
         if lines:
             self._add("ike_debuglog_unrecognized_lines", (), lines)
         for event in batch.python.values():  # their kind and lines are counted above

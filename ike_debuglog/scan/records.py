@@ -23,6 +23,7 @@ import polars as pl
 from pydantic import BaseModel
 
 from ..events import EVENT_ADAPTER, Event, EventBase
+from ..events.base import set_fields, set_source
 from ..framing import stamp_time
 from .extract import STAMP, Extracted
 
@@ -159,6 +160,15 @@ class RecordBatch:
             return pl.DataFrame(schema=_SPANS)
         return pl.concat(parts).sort("_order")
 
+    def counts(self) -> tuple[dict[str, int], int]:
+        """How many events of each kind the batch holds, and how many lines its
+        unrecognised records span."""
+        spans = self.spans()
+        kinds = dict(spans.get_column("kind").value_counts().iter_rows())
+        unknown = spans.filter(pl.col("kind") == "unrecognized")
+        lines = int((unknown.get_column("end_line") - unknown.get_column("line") + 1).sum())
+        return kinds, lines
+
     def events(self, orders: list[int] | None = None) -> Iterator[Event]:
         """The batch's events in record order (only those at ``orders``, sorted, when
         given): lazy views of table rows, and the events built in Python as they are."""
@@ -166,8 +176,6 @@ class RecordBatch:
         models = {kind: MODELS[kind] for kind in self.tables}
         python = self.python
         new = object.__new__
-        set_fields = _DICT.__set__
-        set_source = _SOURCE.__set__
         spans = self.spans()
         if orders is not None:
             spans = spans.filter(pl.col("_order").is_in(orders))
@@ -181,7 +189,6 @@ class RecordBatch:
             yield event  # type: ignore[misc]
 
 
-_SOURCE: Final = EventBase.__dict__["_source"]
 _SPANS: Final = pl.Schema(
     {
         "_order": pl.Int64,
@@ -191,7 +198,6 @@ _SPANS: Final = pl.Schema(
         "_row": pl.Int64,
     }
 )
-_DICT: Final = BaseModel.__dict__["__dict__"]
 
 
 def _ipc(table: pl.DataFrame) -> bytes:
