@@ -68,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     ladder = _reads_a_log(
         commands, "ladder", help="draw a session's exchanges between the two peers"
     )
-    ladder.add_argument("--session", type=int, default=None, help="session id (from `sessions`)")
+    ladder.add_argument(
+        "--session", type=int, default=None, help="the session's first line (its id in `sessions`)"
+    )
     ladder.add_argument("--format", choices=("text", "mermaid"), default="text")
     drift = _reads_a_log(
         commands,
@@ -128,7 +130,11 @@ def _reads_a_log(
 
 def _year(command: argparse.ArgumentParser) -> None:
     command.add_argument(
-        "--year", type=int, default=None, help="year for time stamps that print none (default: now)"
+        "--year",
+        type=int,
+        default=None,
+        help="year of the first time stamp that prints none; later ones follow the log, "
+        "Dec 31 -> Jan 1 is the next year (default: the current year)",
     )
 
 

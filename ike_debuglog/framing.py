@@ -186,8 +186,10 @@ def stamp_time(
 ) -> datetime | None:
     """The datetime of a stamp's printed parts; None when there is none or it is invalid.
 
-    A stamp without a year takes ``year``; UTC/GMT stamps are timezone-aware, other zone
-    names stay naive because IOS prints local abbreviations without their offset.
+    A stamp without a year takes ``year`` (the bulk framer, which reads the whole log,
+    has already written the year it infers into ``second``: ``Dec 31 2026 23:59:59``);
+    UTC/GMT stamps are timezone-aware, other zone names stay naive because IOS prints
+    local abbreviations without their offset.
     """
     if second is not None:
         return _stamp_at(second, fraction, tz, year)
@@ -223,7 +225,9 @@ _Fields = tuple[int, int, int, int, int, int, "timezone | None"]
 
 @lru_cache(maxsize=4096)
 def second_fields(second: str, tz: str | None, year: int) -> _Fields | None:
-    """The calendar fields of a stamp's whole second, None when the date is invalid."""
+    """The calendar fields of a stamp's whole second, None when the date is invalid.
+
+    ``second`` is ``Dec 31 23:59:59`` (the year is ``year``) or ``Dec 31 2026 23:59:59``."""
     parts = second.split()
     try:
         month = MONTHS[parts[0]]
@@ -298,7 +302,8 @@ class LineInfo(NamedTuple):
     rsyslog ``#012`` escape), non-empty pieces joined by a line feed.  ``starts`` says
     whether an unprefixed line starts a record, ``continues_only`` whether a prefixed
     line may continue one (:data:`CONTINUATION_ONLY_RE`), ``ends_contents`` whether its
-    last piece ends a packet header (``Payload contents:``).
+    text ends a packet header (``Payload contents:``): the payload list, if the packet
+    has one, is the next line (an empty list is an empty line, or none at all).
     """
 
     blank: bool
@@ -332,7 +337,7 @@ def analyze_line(text: str, year: int) -> LineInfo:
     prefix = split_prefix(text, year) if stripped[0] in PREFIX_FIRST else _Prefix(stripped, False)
     if not prefix.has_prefix and PROMPT_RE.match(prefix.body):
         prefix = _unglue(prefix, year)
-    body = prefix.body
+    body = whole = prefix.body
     pieces = [body] if body else []
     if ESCAPED_NEWLINE in body:
         body, *extra = (part.strip() for part in body.split(ESCAPED_NEWLINE))
@@ -353,7 +358,7 @@ def analyze_line(text: str, year: int) -> LineInfo:
         or PROMPT_RE.match(body) is not None
         or CONSOLE_NOISE_RE.match(body) is not None,
         continues_only=CONTINUATION_ONLY_RE.match(body) is not None,
-        ends_contents=bool(pieces) and pieces[-1].endswith(PAYLOAD_CONTENTS),
+        ends_contents=whole.endswith(PAYLOAD_CONTENTS),
     )
 
 

@@ -1,4 +1,12 @@
-"""The lazy ``parse_*`` entry points."""
+"""The lazy ``parse_*`` entry points.
+
+Time stamps that print no year (console, ``show logging`` without ``year``, RFC 3164
+syslog servers) are dated over each input: ``year`` is the year of the first one
+(default: the current year, ``datetime.now().year``, when the input is opened), and time
+never runs backwards after it, so a log that runs from Dec 31 into Jan 1 gets the next
+year for January.  Stamps that print their year (and ISO stamps) keep it, and the ones
+after them follow it.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +33,8 @@ _T = TypeVar("_T")
 
 
 def frame_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Iterator[Message]:
-    """Group physical lines into messages, lazily (framing alone, for inspection)."""
+    """Group physical lines into messages, lazily (framing alone, for inspection);
+    ``year`` as for :func:`parse_lines`."""
     year = year if year is not None else datetime.now().year
     framer = BatchFramer(year)
     for batch in line_batches(lines):
@@ -37,7 +46,9 @@ def frame_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Ite
 def parse_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Iterator[Event]:
     """Events from lines of debug or log output, lazily, in input order.
 
-    ``year`` completes time stamps that print none (default: the current year).
+    ``year`` is the year of the first time stamp that prints none (default: the current
+    year); the years of the later ones follow the log, so that time never runs backwards
+    (Dec 31 -> Jan 1 is the next year's January).
     """
     return events_of(line_batches(lines), year=year)
 
@@ -45,7 +56,8 @@ def parse_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Ite
 def parse_text(text: str, *, year: int | None = None) -> Iterator[Event]:
     """Events from a string holding a whole log.
 
-    Lines end at ``\n`` only, as in a file, so line numbers match what an editor shows.
+    Lines end at ``\n`` only, as in a file, so line numbers match what an editor shows;
+    ``year`` as for :func:`parse_lines`.
     """
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -58,8 +70,8 @@ def parse_file(path: str | PathLike[str], *, year: int | None = None) -> Iterato
 
     Compressed, UTF-16 and Windows-encoded files are read by the policy of
     :mod:`ike_debuglog.reading`; use :func:`open_log` and :func:`parse_lines` to see what
-    reading took.  Raises :class:`InputError` when the file cannot be opened or is not a
-    log.
+    reading took.  ``year`` as for :func:`parse_lines`.  Raises :class:`InputError` when
+    the file cannot be opened or is not a log.
     """
     return _events_then_close(open_log(path), year)
 
@@ -114,6 +126,7 @@ def parse_files(
     Yields ``(path, events)`` per file as soon as it and the files before it are done;
     each file's events are held in memory once (use :func:`parse_file` to stream one
     huge file).  ``workers`` defaults to the number of CPUs; 1 parses in this process.
+    ``year`` (as for :func:`parse_lines`) is each file's own: every file is dated from it.
     Workers send their results back as Arrow tables, never as pickled models.  Raises
     :class:`InputError` for a file that cannot be read, before parsing any.
     """

@@ -1,8 +1,9 @@
 """Rewrite tests/fixtures/**/<case>.expected.jsonl (events) and <case>.sessions.jsonl
 (correlated sessions) from the library's current output.
 
-Run ``python scripts/regen_expected.py`` after a deliberate change, then read every diff
-(``git diff tests/fixtures``) before committing it: the expectations are the review.
+Run ``python scripts/regen_expected.py [LOG ...]`` after a deliberate change (every fixture,
+or only the logs named), then read every diff (``git diff tests/fixtures``) before
+committing it: the expectations are the review.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from ike_debuglog.render.jsonl import to_json_line
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 
 
-def main() -> int:
-    for log in sorted(FIXTURES.rglob("*.log")):
+def main(argv: list[str]) -> int:
+    logs = [Path(arg).resolve() for arg in argv] or sorted(FIXTURES.rglob("*.log"))
+    for log in logs:
         meta = yaml.safe_load(log.with_suffix(".meta.yaml").read_text(encoding="utf-8"))
         events = list(parse_file(log, year=meta["year"]))
         lines = [to_json_line(event) + "\n" for event in events]
@@ -31,4 +33,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -45,7 +45,9 @@ def test_diagnose_prints_the_evidence_lines_and_the_hint(
 ) -> None:
     main(["diagnose", str(HUB)])
     out = capsys.readouterr().out
-    assert "Session 1: IKEv2 with 198.51.100.10 (initiator), lines 1-30" in out
+    # The header names the line span and the router's own ids, not "Session 1" (which
+    # read as the router's SESSION ID; the log calls this negotiation SESSION ID = 51).
+    assert "IKEv2 session with 198.51.100.10 (initiator), lines 1-30, SESSION ID 51, SA ID 1" in out
     assert "    NO_PROPOSAL_CHOSEN received in IKE_SA_INIT: the IKE SA proposal was refused" in out
     assert re.search(r"\n\s+30: \*Nov 26 12:00:00\.134: IKEv2-ERROR:.*Initial exchange failed", out)
     assert f"    hint: {REASONS['invalid_ke_payload'].hint}" in out

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ike_debuglog import frame_lines
+from ike_debuglog import Ikev2Packet, frame_lines, parse_text
 from ike_debuglog.framing import PREFIX_FIRST, PREFIX_RE, split_prefix
 
 
@@ -140,3 +140,63 @@ def test_lines_the_fast_path_skips_carry_no_prefix(line: str) -> None:
     if stripped and stripped[0] not in PREFIX_FIRST:
         match = PREFIX_RE.match(line)
         assert match is not None and not line[: match.end()].strip()
+
+
+# An empty payload list (DPD, empty INFORMATIONAL) ends the packet -----------------------
+
+_FRAMINGS = {
+    # name: (prefix of a record's first line, prefix of a continuation line), by sequence
+    "console": (lambda n: f"*Nov 26 12:00:{n % 60:02d}.101: ", lambda n: ""),
+    "show logging": (lambda n: f"{n:06d}: Nov 26 2026 12:00:{n % 60:02d}.101 UTC: ", lambda n: ""),
+    "syslog server": (
+        lambda n: f"Nov 26 12:00:{n % 60:02d} rtr-hub-01 {n}: *Nov 26 12:00:{n % 60:02d}.101: ",
+        lambda n: f"Nov 26 12:00:{n % 60:02d} rtr-hub-01 {n}: ",
+    ),
+    "no stamps": (lambda n: "", lambda n: ""),
+}
+_AFTER = {
+    "ikev2_error": "IKEv2-ERROR:(SESSION ID = 7,SA ID = 1):: Failed to receive the AUTH msg",
+    "ikev2_status": "IKEv2:(SESSION ID = 7,SA ID = 1):Deleting SA",
+    "syslog": "%CRYPTO-5-IKEV2_SESSION_STATUS: Crypto tunnel v2 is DOWN. Peer 198.51.100.9:500",
+    "ikev2_packet": "IKEv2:(SESSION ID = 7,SA ID = 1):Sending Packet [To 198.51.100.9:500/From "
+    "192.0.2.1:500/VRF i0:f0]",
+}
+
+
+@given(
+    framing=st.sampled_from(sorted(_FRAMINGS)),
+    gap=st.sampled_from(["none", "empty", "spaces", "tab"]),
+    response=st.booleans(),
+    after=st.sampled_from(sorted(_AFTER)),
+    start=st.integers(1, 500),
+)
+def test_an_empty_payload_list_never_absorbs_the_next_record(
+    framing: str, gap: str, response: bool, after: str, start: int
+) -> None:
+    first, more = _FRAMINGS[framing]
+    lines = [
+        first(start) + "IKEv2:(SESSION ID = 7,SA ID = 1):Received Packet [From "
+        "198.51.100.9:500/To 192.0.2.1:500/VRF i0:f0]",
+        more(start + 1) + "Initiator SPI : 0A1B2C3D4E5F6071 - Responder SPI : 8192A3B4C5D6E7F8 "
+        "Message id: 3",
+        more(start + 2) + f"IKEv2 INFORMATIONAL Exchange {'RESPONSE' if response else 'REQUEST'}",
+        more(start + 3) + "Payload contents: ",
+    ]
+    if gap != "none":
+        lines.append(more(start + 4) + {"empty": "", "spaces": "   ", "tab": "\t"}[gap])
+    lines.append(first(start + 5) + _AFTER[after])
+    if after == "ikev2_packet":
+        lines += [
+            more(start + 6) + "Initiator SPI : 0A1B2C3D4E5F6071 - Responder SPI : "
+            "8192A3B4C5D6E7F8 Message id: 4",
+            more(start + 7) + "IKEv2 INFORMATIONAL Exchange REQUEST",
+            more(start + 8) + "Payload contents: ",
+            more(start + 9) + " D",
+        ]
+    packet, following = parse_text("\n".join(lines) + "\n", year=2026)
+    assert isinstance(packet, Ikev2Packet)
+    assert (packet.exchange, packet.response, packet.payloads) == ("INFORMATIONAL", response, [])
+    assert (packet.line, packet.end_line) == (1, 5 if gap != "none" else 4)
+    assert following.kind == after
+    assert following.line == packet.end_line + 1
+    assert following.end_line == len(lines)

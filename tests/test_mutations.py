@@ -116,7 +116,17 @@ def test_damage_to_one_block_leaves_the_others_alone(index: int, seed: int, dama
             assert after.get(span) == before[span], (damage, span)
         elif number >= target + 3:
             moved = (span[0] + shift, span[1] + shift)
-            assert after.get(moved) == before[span], (damage, span)
+            found, expected = after.get(moved), before[span]
+            if damage == "another device's block" and found is not None:
+                # A block that prints its year dates the stamps after it that print none
+                # (the year is inferred over the log): only the year may change there.
+                found, expected = _any_year(found), _any_year(expected)
+            assert found == expected, (damage, span)
+
+
+def _any_year(event: dict[str, object]) -> dict[str, object]:
+    stamp = event.get("timestamp")
+    return event | {"timestamp": stamp.replace(year=2000)} if stamp is not None else event  # type: ignore[attr-defined]
 
 
 @given(index=st.integers(min_value=0), seed=st.integers(min_value=0))

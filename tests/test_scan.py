@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from strategies import YEAR, framings, records, render
 from test_mutations import damaged_log
 
-from ike_debuglog.framing import PAYLOAD_CONTENTS, LineInfo, analyze_line
+from ike_debuglog.framing import LineInfo, analyze_line
 from ike_debuglog.reading import decode_line
 from ike_debuglog.render.jsonl import batch_json
 from ike_debuglog.scan.extract import extract
@@ -77,14 +77,17 @@ def test_bulk_line_facts_are_the_exact_rule_on_any_ascii(lines: list[str]) -> No
 def _reference(lines: Sequence[str]) -> list[tuple[Any, ...]]:
     """The continuation rule, line by line: a line continues the record before it unless
     it starts one (unprefixed lines by their text; prefixed lines unless, from the same
-    host, they only ever continue or follow a payload list header); blank lines belong
-    to the record before them (or, before any, to the first)."""
+    host, they only ever continue, come right after a payload list header without
+    starting a record themselves, or have no text); blank lines belong to the record
+    before them (or, before any, to the first)."""
     found: list[tuple[Any, ...]] = []
     current: dict[str, Any] | None = None
     blanks: list[int] = []
+    after = False  # the line before ended a payload list header
     for number, line in enumerate(lines, start=1):
         info = analyze_line(line.lstrip("\ufeff") if number == 1 else line, YEAR)
         pieces = info.pieces.split("\n") if info.pieces else []
+        header, after = after, info.ends_contents
         if info.blank:
             if current is None:
                 blanks.append(number)
@@ -94,11 +97,12 @@ def _reference(lines: Sequence[str]) -> list[tuple[Any, ...]]:
         if current is not None:
             head: LineInfo = current["head"]
             if info.has_prefix:
-                after = bool(current["pieces"]) and current["pieces"][-1].endswith(PAYLOAD_CONTENTS)
-                goes_on = (
-                    info.host == head.host
-                    and bool(current["pieces"])
-                    and (after or info.continues_only)
+                goes_on = info.host == head.host and (
+                    not pieces
+                    or (
+                        bool(current["pieces"])
+                        and (info.continues_only or (header and not info.starts))
+                    )
                 )
             else:
                 goes_on = not info.starts

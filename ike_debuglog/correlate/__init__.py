@@ -4,7 +4,7 @@ failed, a reason from a fixed vocabulary, its evidence lines and a remediation h
 from __future__ import annotations
 
 from .correlator import Correlator, correlate
-from .models import ChildSa, Exchange, Finding, Session, SessionMessage
+from .models import ChildSa, Exchange, Finding, Proposal, Session, SessionMessage
 from .reasons import REASONS
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Correlator",
     "Exchange",
     "Finding",
+    "Proposal",
     "Session",
     "SessionMessage",
     "correlate",

@@ -33,7 +33,10 @@ from ..events import (
     Ikev2Delete,
     Ikev2Error,
     Ikev2Packet,
+    Ikev2Policy,
+    Ikev2Proposal,
     Ikev2State,
+    Ikev2Status,
     IpsecCreateSa,
     IpsecDeleteSa,
     IpsecInitializeSa,
@@ -45,7 +48,7 @@ from ..events import (
     SyslogMessage,
 )
 from ..families import PROTOCOLS
-from ..keys import SessionKeys
+from ..keys import Channel, SessionKeys
 from ..scan.records import RecordBatch
 from .models import Session, Version
 from .session import build_session
@@ -58,8 +61,14 @@ _SESSION_SYSLOG: Final = frozenset(
         "IKMP_NO_SA",
         "IKMP_BAD_MESSAGE",
         "IKMP_NOT_ENCRYPTED",
+        "IKMP_INVAL_CERT",
+        "IKMP_AUTH_FAIL",
     }
 )
+#: PKI messages about a certificate IKE is validating (no peer address): they belong to
+#: the IKE session last active on the host.
+_CERTIFICATE_FACILITY: Final = "PKI"
+_CERTIFICATE_PREFIX: Final = "CERTIFICATE_"
 #: Records after which an IKEv1 negotiation cannot go on.
 _IKEV1_ENDINGS: Final = frozenset({"IKE_DEST_SA"})
 _IKEV2_ENDINGS: Final = ("Initial exchange failed", "Auth exchange failed")
@@ -75,6 +84,13 @@ class _Bucket:
     last_index: int = 0
     last_time: datetime | None = None
     ended: bool = False
+    closed: bool = False  # IOS deleted the SA: its ids may name a new negotiation next
+    spis: set[str] = field(default_factory=set)  # IKEv2 initiator SPIs
+    # IKE_SA_INIT seen in this session: its request sent / answered, received / answered.
+    init_sent: bool = False
+    init_answered: bool = False
+    init_received: bool = False
+    init_responded: bool = False
     started_phase1: bool = False
     invalid_ke: bool = False
     emitted: bool = False
@@ -103,6 +119,9 @@ class Correlator:
         self._open: OrderedDict[int, _Bucket] = OrderedDict()
         self._ended: deque[_Bucket] = deque()
         self._keys: SessionKeys[_Bucket] = SessionKeys()
+        # IKEv2 records that name no session yet (policy lookups), per host: they join the
+        # negotiation of the next record that names one.
+        self._pending: dict[str | None, list[Event]] = {}
 
     def run(self, events: Iterable[Event]) -> Iterator[Session]:
         """Every session of a stream of events, as soon as each is complete."""
@@ -146,19 +165,46 @@ class Correlator:
     def feed(self, event: Event) -> Iterator[Session]:
         """Take one event; yield the sessions that are now complete."""
         self._index += 1
-        bucket = self._assign(event)
-        if bucket is not None:
-            self._open.move_to_end(bucket.number)
-            bucket.events.append(event)
-            bucket.last_index = self._index
-            bucket.last_time = event.timestamp or bucket.last_time
-            if not bucket.ended and _ends(event):
-                bucket.ended = True
-                self._ended.append(bucket)
+        if _leads_in(event):
+            pending = self._pending.setdefault(event.host, [])
+            pending.append(event)
+            if len(pending) > _PENDING:
+                self._settle(event.host, self._keys.last(event.host, "ikev2"), 1)
+        else:
+            bucket = self._assign(event)
+            if bucket is not None:
+                if event.host in self._pending and PROTOCOLS.get(event.kind) == "ikev2":
+                    self._settle(event.host, bucket)
+                self._add(bucket, event)
         yield from self._evict(event.timestamp)
+
+    def _add(self, bucket: _Bucket, event: Event) -> None:
+        self._open.move_to_end(bucket.number)
+        bucket.events.append(event)
+        bucket.last_index = self._index
+        bucket.last_time = event.timestamp or bucket.last_time
+        if not bucket.ended and _ends(event):
+            bucket.ended = True
+            self._ended.append(bucket)
+        if _closes(event):
+            bucket.closed = True
+
+    def _settle(self, host: str | None, bucket: _Bucket | None, count: int | None = None) -> None:
+        """The first ``count`` (default: all) records waiting on ``host`` join ``bucket``
+        (none: they stay out of every session)."""
+        pending = self._pending.pop(host)
+        taken, rest = pending[:count], pending[len(pending) if count is None else count :]
+        if rest:
+            self._pending[host] = rest
+        if bucket is None:
+            return
+        for event in taken:
+            self._add(bucket, event)
 
     def flush(self) -> Iterator[Session]:
         """Emit every session still open (end of input), in the order they began."""
+        for host in list(self._pending):
+            self._settle(host, self._keys.last(host, "ikev2"))
         for bucket in sorted(self._open.values(), key=lambda b: b.number):
             yield self._emit(bucket)
         self._open.clear()
@@ -180,12 +226,15 @@ class Correlator:
                     break
                 if (now - last).total_seconds() <= self.idle_seconds:
                     break
-                done.append(bucket)
+                if bucket.host not in self._pending:  # waiting records may still join it
+                    done.append(bucket)
         ended = self._ended
         while self.linger is not None and ended:
             bucket = ended[0]
             if bucket.emitted or bucket in done:
                 ended.popleft()
+            elif bucket.host in self._pending:
+                break  # records waiting on its host may still join it
             elif self._index - bucket.last_index > self.linger:
                 done.append(ended.popleft())
             else:
@@ -224,6 +273,11 @@ class Correlator:
             return None
         return bucket
 
+    def _recent(self, host: str | None, *channels: Channel) -> _Bucket | None:
+        """The session last active on ``host`` among these channels."""
+        recent = [b for c in channels if (b := self._keys.last(host, c)) is not None]
+        return max(recent, key=lambda bucket: bucket.last_index, default=None)
+
     def _assign(self, event: Event) -> _Bucket | None:
         protocol = PROTOCOLS.get(event.kind)
         if protocol == "ikev2":
@@ -232,6 +286,8 @@ class Correlator:
             return self._ikev1(event)
         if protocol == "ipsec":
             return self._ipsec(event)
+        if isinstance(event, SyslogMessage) and _about_a_certificate(event):
+            return self._recent(event.host, "ikev1", "ikev2")
         if isinstance(event, SyslogMessage) and event.mnemonic in _SESSION_SYSLOG:
             peer = event.fields.get("peer")
             if not peer:
@@ -255,10 +311,17 @@ class Correlator:
         keys = self._keys
         bucket = keys.get(host, "spi", spi) if spi else None
         by_sid = keys.get(host, "sid", session_id) if session_id is not None else None
+        if by_sid is not None and bucket is None and _reused(by_sid, event, spi):
+            by_sid = None  # IOS gave the id of a finished negotiation to a new one
         if bucket is None:
             bucket = by_sid
-        elif by_sid is not None and by_sid is not bucket and by_sid.peer in (None, bucket.peer):
-            self._merge(by_sid, into=bucket)
+        elif (
+            by_sid is not None
+            and by_sid is not bucket
+            and not by_sid.spis
+            and by_sid.peer in (None, bucket.peer)
+        ):
+            self._merge(by_sid, into=bucket)  # its records before the SPI tied them
         if bucket is None and peer is not None and isinstance(event, Ikev2Packet):
             known = self._by_peer(host, peer, 2)
             if known is not None and (
@@ -270,13 +333,17 @@ class Correlator:
         if bucket is None:
             if not isinstance(event, Ikev2Packet | Ikev2State) and session_id is None:
                 return None
-            bucket = self._new(host, 2, peer)
+            bucket = self._new(host, 2, None)
         bucket.version = 2
         if peer is not None and bucket.peer is None:
+            known = keys.get(host, "peer", peer)
+            if known is not None and known is not bucket and known.version is None:
+                self._merge(known, into=bucket)  # the sa_request that triggered it
             bucket.peer = peer
             keys.bind(host, "peer", peer, bucket)
         if spi:
             keys.bind(host, "spi", spi, bucket)
+            bucket.spis.add(spi)
         if session_id is not None:
             keys.bind(host, "sid", session_id, bucket)
         if isinstance(event, Ikev2Packet):
@@ -285,6 +352,14 @@ class Correlator:
                 bucket.invalid_ke = True
             elif event.exchange == "IKE_SA_INIT" and event.response:
                 bucket.invalid_ke = False
+            if event.exchange == "IKE_SA_INIT":
+                sent = event.direction == "sent"
+                if event.response:
+                    bucket.init_responded |= sent
+                    bucket.init_answered |= not sent
+                else:
+                    bucket.init_sent |= sent
+                    bucket.init_received |= not sent
         keys.set_last(host, "ikev2", bucket)
         return bucket
 
@@ -329,16 +404,7 @@ class Correlator:
             peer = event.remote.address if event.remote else event.sa_destination
         elif isinstance(event, IpsecProposalRejected | IpsecProxyMatch | IpsecMessage):
             # No address: the session the key engine or IKE last worked on, on this host.
-            recent = [
-                bucket
-                for bucket in (
-                    self._keys.last(host, "ipsec"),
-                    self._keys.last(host, "ikev1"),
-                    self._keys.last(host, "ikev2"),
-                )
-                if bucket is not None
-            ]
-            return max(recent, key=lambda bucket: bucket.last_index, default=None)
+            return self._recent(host, "ipsec", "ikev1", "ikev2")
         else:
             return None
         if peer is None:
@@ -360,14 +426,25 @@ def _wanted(batch: RecordBatch) -> set[int]:
         if PROTOCOLS.get(kind) is not None:
             wanted.update(table.get_column("_order").to_list())
         elif kind == "syslog":
-            named = table.filter(pl.col("mnemonic").is_in(list(_SESSION_SYSLOG)))
+            named = table.filter(
+                pl.col("mnemonic").is_in(list(_SESSION_SYSLOG))
+                | (pl.col("facility") == _CERTIFICATE_FACILITY)
+                & pl.col("mnemonic").str.starts_with(_CERTIFICATE_PREFIX)
+            )
             wanted.update(named.get_column("_order").to_list())
     for order, event in batch.python.items():
         if PROTOCOLS.get(event.kind) is not None or (
-            isinstance(event, SyslogMessage) and event.mnemonic in _SESSION_SYSLOG
+            isinstance(event, SyslogMessage)
+            and (event.mnemonic in _SESSION_SYSLOG or _about_a_certificate(event))
         ):
             wanted.add(order)
     return wanted
+
+
+def _about_a_certificate(event: SyslogMessage) -> bool:
+    return event.facility == _CERTIFICATE_FACILITY and event.mnemonic.startswith(
+        _CERTIFICATE_PREFIX
+    )
 
 
 def _ends(event: Event) -> bool:
@@ -379,6 +456,70 @@ def _ends(event: Event) -> bool:
     if event.kind == "ikev1_state":
         return getattr(event, "new_state", None) in _IKEV1_ENDINGS
     return False
+
+
+#: IKEv2 records printed before a negotiation names itself (no session id or SPI yet).
+_LEADING_KINDS: Final = frozenset({"ikev2_policy", "ikev2_proposal"})
+#: At most this many records wait per host for the negotiation they lead into.
+_PENDING: Final = 64
+#: IKEv2 status records after which IOS may give the SA's ids to a new negotiation.
+_CLOSING_STATUS: Final = frozenset({"sa_deleting", "delete_all_ike_sas"})
+#: Records that begin setting up an IKE SA (the Diffie-Hellman computation, the policy
+#: lookup, the IKE proposal about to be sent): under the id of a finished negotiation, or
+#: of an IKE_SA_INIT request never answered, they begin a new one.
+_OPENING_STATUS: Final = frozenset({"crypto_engine_request", "dh_queued"})
+_OPENING_POLICY: Final = frozenset({"policy_search", "policy_found", "default_policy"})
+
+
+def _leads_in(event: Event) -> bool:
+    """A record that names no negotiation and leads into the next one (a policy lookup,
+    the proposals about to be sent)."""
+    return (
+        event.kind in _LEADING_KINDS
+        and getattr(event, "session_id", None) is None
+        and getattr(event, "sa_id", None) is None
+    )
+
+
+def _closes(event: Event) -> bool:
+    if isinstance(event, Ikev2Status):
+        return event.status in _CLOSING_STATUS
+    return isinstance(event, Ikev2Delete | Ikev2Error) and _ends(event)
+
+
+def _reused(bucket: _Bucket, event: Event, spi: str | None) -> bool:
+    """Whether a record under ``bucket``'s session id begins a new negotiation.
+
+    A new IKE_SA_INIT request (a new initiator SPI) does, except the retry after
+    INVALID_KE_PAYLOAD. So does the setup of an IKE SA after IOS deleted the last one, an
+    initiator generating IKE_SA_INIT again, a responder verifying an IKE_SA_INIT after it
+    answered one, and the Diffie-Hellman computation or policy lookup of an initiator whose
+    request was never answered (once answered, they belong to a rekey or to IKE_AUTH)."""
+    if isinstance(event, Ikev2Packet):
+        return (
+            spi is not None
+            and bool(bucket.spis)
+            and spi not in bucket.spis
+            and event.exchange == "IKE_SA_INIT"
+            and not event.response
+            and not bucket.invalid_ke
+        )
+    if isinstance(event, Ikev2Status) and event.status == "verify_sa_init":
+        return bucket.closed or bucket.init_responded
+    if isinstance(event, Ikev2Status) and event.status == "generating_message":
+        if event.exchange != "IKE_SA_INIT":
+            return False
+        return bucket.closed or (bucket.init_sent and not bucket.invalid_ke)
+    opening = (
+        (isinstance(event, Ikev2Status) and event.status in _OPENING_STATUS)
+        or (isinstance(event, Ikev2Policy) and event.step in _OPENING_POLICY)
+        or (isinstance(event, Ikev2Proposal) and event.spi_size == 0)
+    )
+    if not opening:
+        return False
+    return bucket.closed or (
+        bucket.init_sent and not bucket.init_answered and not bucket.invalid_ke
+    )
 
 
 def _past_first_message(bucket: _Bucket) -> bool:

@@ -13,9 +13,10 @@ def ikev1_draft(events: Sequence[Event]) -> Draft:
     """The timeline of an IKEv1 session (its findings come from ``rules.py``)."""
     draft = Draft()
     opened: list[OpenExchange] = []
+    seen: set[tuple[str, str, int | None]] = set()
     for event in events:
         if isinstance(event, Ikev1Packet):
-            _packet(draft, opened, event)
+            _packet(draft, opened, event, _again(seen, event))
         elif (isinstance(event, Ikev1State) and event.new_state == "IKE_P1_COMPLETE") or (
             isinstance(event, Ikev1Status) and event.status == "sa_authenticated"
         ):
@@ -42,7 +43,21 @@ def ikev1_draft(events: Sequence[Event]) -> Draft:
     return draft
 
 
-def _packet(draft: Draft, opened: list[OpenExchange], packet: Ikev1Packet) -> None:
+def _again(seen: set[tuple[str, str, int | None]], packet: Ikev1Packet) -> bool:
+    """Whether a packet repeats one seen before: our own resend (the step pass says so), or
+    the same Main, Aggressive or Quick Mode message received twice (the peer's resend; a
+    quick mode message is the same by its message id)."""
+    step = packet.step
+    if packet.retransmission or step is None or step[0] not in "MAQ":
+        return packet.retransmission
+    key = (packet.direction, step, packet.message_id if step[0] == "Q" else None)
+    if key in seen:
+        return packet.direction == "received"
+    seen.add(key)
+    return False
+
+
+def _packet(draft: Draft, opened: list[OpenExchange], packet: Ikev1Packet, again: bool) -> None:
     draft.role = draft.role or packet.role
     draft.peer_port = draft.peer_port or packet.remote.port
     draft.local_port = draft.local_port or packet.local_port
@@ -53,7 +68,7 @@ def _packet(draft: Draft, opened: list[OpenExchange], packet: Ikev1Packet) -> No
             step or packet.state or f"message id {packet.message_id}",
             exchange=MODES.get(step[0]) if step else None,
             payloads=packet.payload_names or [],
-            retransmission=packet.retransmission,
+            retransmission=again,
         )
     )
     if step is None:
@@ -69,12 +84,12 @@ def _packet(draft: Draft, opened: list[OpenExchange], packet: Ikev1Packet) -> No
         starts = current is None
     else:
         current = opened[-1] if opened and opened[-1].name == name else None
-        starts = step in ("MM1", "AM1", "QM1", "INFO") and not packet.retransmission
+        starts = step in ("MM1", "AM1", "QM1", "INFO") and not again
         starts = starts and (current is None or step in current.steps or name == "informational")
     if current is None or starts:
         current = OpenExchange(name, mid, "local" if sent else "peer")
         opened.append(current)
-    if packet.retransmission:
+    if again:
         current.retransmissions += 1
     if sent == (current.initiated_by == "local"):
         current.request_lines.append(packet.line)

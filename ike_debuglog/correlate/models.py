@@ -6,7 +6,7 @@ Field names are a public contract, documented in docs/sessions.md.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -57,6 +57,39 @@ class ChildSa(Frozen):
     lines: list[int] = Field(default_factory=list)
 
 
+#: What a row of a finding's ``proposals`` is (docs/sessions.md, "Proposals").
+ProposalWhat = Literal["ike", "esp", "ah", "isakmp_policy", "transform_set", "traffic_selectors"]
+
+
+def _absent(value: Any) -> bool:
+    # The finding fields below are left out of the JSON when empty: a finding gains them
+    # only where the log printed what they hold.
+    return value is None or value == []
+
+
+class Proposal(Frozen):
+    """One row of what a finding compares, as the log printed it: a proposal one side
+    made, a peer's transform checked against one of this router's ISAKMP policies, a
+    transform set, or a pair of traffic selectors."""
+
+    #: Whose values ``attributes`` holds: this router's (``local``) or the peer's.
+    side: Party
+    what: ProposalWhat
+    #: Proposal number (IKEv2 proposal, IKEv1 IPsec proposal) or, for ``isakmp_policy``,
+    #: the number of the peer's transform.
+    number: int | None = None
+    #: The priority of the local ISAKMP policy the peer's transform was checked against.
+    priority: int | None = None
+    #: Attribute name -> value as printed (vocabulary in docs/sessions.md).
+    attributes: dict[str, str] = Field(default_factory=dict)
+    #: IOS's verdict on this row: true accepted, false refused, null not printed.
+    accepted: bool | None = None
+    #: The attributes IOS said did not match (``Hash algorithm offered does not match
+    #: policy!`` gives ``hash``).
+    mismatched: list[str] = Field(default_factory=list)
+    line: int
+
+
 class Finding(Frozen):
     """Why a session failed (or what went wrong on the way), with the lines it rests on."""
 
@@ -66,6 +99,12 @@ class Finding(Frozen):
     evidence: list[int]
     hint: str
     recovered: bool = False
+    #: A finer cause than the reason, when the log shows one (``pfs``, ``certificate_expired``).
+    cause: str | None = Field(default=None, exclude_if=_absent)
+    #: What each side proposed or checked, for the reasons about proposals and selectors.
+    proposals: list[Proposal] = Field(default_factory=list, exclude_if=_absent)
+    #: One line naming what differs, when the log shows it; null otherwise.
+    mismatch: str | None = Field(default=None, exclude_if=_absent)
 
 
 class Session(Frozen):
@@ -84,6 +123,7 @@ class Session(Frozen):
     initiator_spi: str | None = None
     responder_spi: str | None = None
     session_ids: list[int] = Field(default_factory=list)
+    sa_ids: list[int] = Field(default_factory=list)
     conn_ids: list[int] = Field(default_factory=list)
     first_line: int
     last_line: int

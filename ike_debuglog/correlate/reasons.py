@@ -93,6 +93,48 @@ REASONS: Final[dict[str, Reason]] = {
     ),
 }
 
+#: Hints for a finding whose ``cause`` the log shows more precisely than its reason (a PFS
+#: group, a certificate): what to change, not the reason's general advice.
+CAUSE_HINTS: Final[dict[str, str]] = {
+    "pfs": (
+        "The PFS groups differ: `set pfs` in the crypto map or IPsec profile must name the same "
+        "Diffie-Hellman group on both peers, or be absent on both (IKEv2: the DH group of the "
+        "IPsec proposal; the first child SA never uses PFS, so a mismatch shows at rekey or "
+        "in CREATE_CHILD_SA)."
+    ),
+    "certificate_expired": (
+        "A certificate is outside its validity period: renew it (or the CA certificate) and "
+        "check both routers' clocks (NTP); a clock before the start date reads as not yet "
+        "valid."
+    ),
+    "certificate_revoked": (
+        "A certificate was revoked, or its revocation could not be checked: enroll a new one, "
+        "or make the CRL distribution point reachable (or set `revocation-check` in the "
+        "trustpoint to what the design allows)."
+    ),
+    "certificate_chain": (
+        "The certificate chain did not validate: authenticate the issuing CA and any "
+        "subordinate CA in a trustpoint on this router (`crypto pki authenticate`), and make "
+        "sure each peer sends a certificate issued by a CA the other trusts."
+    ),
+    "certificate_identity": (
+        "The peer's certificate matched no profile or identity: check the `match certificate` "
+        "map or `match identity` of the IKE profile against the subject name and SAN the "
+        "peer's certificate carries."
+    ),
+    "certificate": (
+        "The peers authenticate with certificates, not a pre-shared key: check both "
+        "certificates' validity dates and the clocks (NTP), the CA chain in each router's "
+        "trustpoint, revocation checking, and the identities the certificates carry."
+    ),
+}
+
+
+def hint(reason: str, cause: str | None = None) -> str:
+    """The hint for a finding: its cause's when there is one, else its reason's."""
+    return CAUSE_HINTS.get(cause or "") or REASONS[reason].hint
+
+
 #: Reasons whose Batfish status depends on whether phase 1 had completed.
 PHASE_DEPENDENT: Final = frozenset(
     {"no_proposal_chosen", "deleted_by_peer", "error_notify", "internal_error"}

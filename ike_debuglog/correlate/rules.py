@@ -24,8 +24,11 @@ from ..events import (
     Ikev2Status,
     IpsecMessage,
     IpsecProposalRejected,
+    SyslogMessage,
 )
+from .certificates import certificate_trouble, explain_authentication
 from .draft import MODES, NOTIFY_REASONS, ZERO_SPI, Draft, finding
+from .proposals import explain
 
 #: IKEv2 internal records that say authentication failed.
 _AUTH_FAILURES: Final = frozenset(
@@ -50,6 +53,51 @@ class Case:
 
 
 Rule = Callable[[Case], None]
+
+
+# Why, not only what ---------------------------------------------------------------------
+
+
+def ikev2_certificate_failed(case: Case) -> None:
+    """A record says a certificate failed and nothing else explains why the IKE SA did
+    not come up (IKE_AUTH, where IKEv2 peers authenticate)."""
+    _certificate_failed(case, done=case.draft.established)
+
+
+def ikev1_certificate_failed(case: Case) -> None:
+    """A record says a certificate failed and nothing else explains why phase 1 did not
+    complete (MM5/MM6 or AM2/AM3 carry the certificates)."""
+    _certificate_failed(case, done=case.draft.phase1_done)
+
+
+def _certificate_failed(case: Case, *, done: bool) -> None:
+    """A record says a certificate failed (expired, revoked, its chain, its identity) and
+    no rule above explained the failure: the authentication failed on it."""
+    draft = case.draft
+    if draft.findings or done:
+        return
+    trouble = certificate_trouble(case.events)
+    if trouble is not None:
+        case.explained.update(trouble.lines)
+        exchange = next((x.name for x in draft.exchanges if x.name in _AUTHENTICATING), None)
+        draft.findings.append(
+            finding("authentication_failed", trouble.summary, trouble.lines, exchange=exchange)
+        )
+
+
+#: The exchanges in which the peers authenticate each other.
+_AUTHENTICATING: Final = frozenset({"IKE_AUTH", "main_mode", "aggressive_mode"})
+
+
+def explain_findings(case: Case) -> None:
+    """Say why: what each side proposed and what differs (``proposals.py``), and for an
+    authentication that failed on certificates, their cause and hint (``certificates.py``).
+    Runs last, on the findings the rules made."""
+    draft, events = case.draft, case.events
+    draft.findings[:] = [
+        explain_authentication(explain(f, events, draft.messages, draft.exchanges), events)
+        for f in draft.findings
+    ]
 
 
 # IKEv2 ---------------------------------------------------------------------------------
@@ -187,7 +235,9 @@ IKEV2_RULES: Final[tuple[Rule, ...]] = (
     authentication_failed,
     ikev2_peer_not_responding,
     deleted_by_peer,
+    ikev2_certificate_failed,
     internal_error,
+    explain_findings,
 )
 
 
@@ -211,23 +261,51 @@ def _ends(case: Case) -> list[int]:
     return [*retransmits, *deletes]
 
 
+#: What IOS prints when a message encrypted with another key decrypts to garbage.
+_UNREADABLE: Final = ("sanity check", "malformed", "reserved not zero")
+
+
 def psk_mismatch(case: Case) -> None:
-    """MM5 sent again and again, MM6 never came: the peer cannot decrypt it."""
+    """Phase 1 stuck at MM5, the first message encrypted with the pre-shared key: the
+    initiator sends MM5 again and again and MM6 never comes; the responder cannot read
+    the MM5 it receives (again and again), and never sends MM6."""
     if case.draft.phase1_done:
         return
     packets = _packets(case)
     received = {p.step for p in packets if p.direction == "received"}
-    mm5 = [p.line for p in packets if p.direction == "sent" and p.step == "MM5"]
+    sent = {p.step for p in packets if p.direction == "sent"}
+    mm5_sent = [p.line for p in packets if p.direction == "sent" and p.step == "MM5"]
     again = any(p.direction == "sent" and p.retransmission and p.step == "MM5" for p in packets)
     if again and "MM6" not in received:
         case.draft.findings.append(
             finding(
                 "psk_mismatch",
-                f"MM5 sent {len(mm5)} times at MM_KEY_EXCH, MM6 never came",
-                [*mm5, *_ends(case)],
+                f"MM5 sent {len(mm5_sent)} times at MM_KEY_EXCH, MM6 never came",
+                [*mm5_sent, *_ends(case)],
                 exchange="main_mode",
             )
         )
+        return
+    mm5_received = [p.line for p in packets if p.direction == "received" and p.step == "MM5"]
+    unreadable = [e.line for e in case.events if _is_unreadable(e)]
+    if mm5_received and "MM6" not in sent and (unreadable or len(mm5_received) > 1):
+        what = "could not be read" if unreadable else "was not answered"
+        case.draft.findings.append(
+            finding(
+                "psk_mismatch",
+                f"MM5 received {len(mm5_received)} times at MM_KEY_EXCH and {what}, MM6 never sent",
+                [*mm5_received, *unreadable, *_ends(case)],
+                exchange="main_mode",
+            )
+        )
+
+
+def _is_unreadable(event: Event) -> bool:
+    """A record saying a received IKEv1 message made no sense once decrypted."""
+    if isinstance(event, SyslogMessage):
+        return event.mnemonic == "IKMP_BAD_MESSAGE"
+    text = getattr(event, "message", None) if event.kind.startswith("ikev1") else None
+    return isinstance(text, str) and any(marker in text for marker in _UNREADABLE)
 
 
 def ikev1_peer_not_responding(case: Case) -> None:
@@ -358,6 +436,8 @@ IKEV1_RULES: Final[tuple[Rule, ...]] = (
     psk_not_configured,
     phase2_refused,
     notify_received,
+    ikev1_certificate_failed,
+    explain_findings,
 )
 
 

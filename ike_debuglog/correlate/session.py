@@ -6,10 +6,12 @@ construction; the rules that name a failure are in ``rules.py`` and docs/session
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Final
 
-from ..events import Event, IpsecSaRequest, IpsecValidateProposal, SyslogMessage
+from ..events import Event, Ikev1Message, IpsecSaRequest, IpsecValidateProposal, SyslogMessage
 from .child_sas import child_sas
 from .draft import Draft
 from .ikev1 import ikev1_draft
@@ -43,22 +45,21 @@ def build_session(events: Sequence[Event], version: Version | None, peer: str | 
         outcome = "established"
     else:
         outcome = "incomplete"
-    stamps = [e.timestamp for e in events if e.timestamp is not None]
-    started, ended = (stamps[0], stamps[-1]) if stamps else (None, None)
+    started, ended = _span(events)
     duration = None
-    if (
-        started is not None
-        and ended is not None
-        and (started.tzinfo is None) == (ended.tzinfo is None)
-    ):
+    if started is not None and ended is not None:
         duration = round((ended - started).total_seconds(), 6)
-    local = draft.local or next(
-        (
-            e.local.address
-            for e in events
-            if isinstance(e, IpsecSaRequest | IpsecValidateProposal) and e.local
-        ),
-        None,
+    local = (
+        draft.local
+        or next(
+            (
+                e.local.address
+                for e in events
+                if isinstance(e, IpsecSaRequest | IpsecValidateProposal) and e.local
+            ),
+            None,
+        )
+        or _inserted_peer(events, peer)
     )
     syslog_peer = next(
         (
@@ -86,6 +87,13 @@ def build_session(events: Sequence[Event], version: Version | None, peer: str | 
                 # kind first: a missing attribute is slow to ask a pydantic model for
                 if e.kind.startswith("ikev2")
                 and (sid := getattr(e, "session_id", None)) is not None
+            }
+        ),
+        sa_ids=sorted(
+            {
+                said
+                for e in events
+                if e.kind.startswith("ikev2") and (said := getattr(e, "sa_id", None)) is not None
             }
         ),
         conn_ids=sorted(
@@ -117,6 +125,32 @@ def build_session(events: Sequence[Event], version: Version | None, peer: str | 
         child_sas=child_sas(events),
         lines=[e.line for e in events],
     )
+
+
+def _span(events: Sequence[Event]) -> tuple[datetime | None, datetime | None]:
+    """The first and last moment of a session: the earliest and the latest stamp, so time
+    never runs backwards (interleaved hosts, a clock set back).  Stamps with and without a
+    zone do not compare: those of the first event's kind are used."""
+    stamps = [e.timestamp for e in events if e.timestamp is not None]
+    if not stamps:
+        return None, None
+    aware = stamps[0].tzinfo is not None
+    alike = [stamp for stamp in stamps if (stamp.tzinfo is not None) == aware]
+    return min(alike), max(alike)
+
+
+#: ``Trying to insert a peer <local>/<peer>/<port>/``: where an IKEv1 responder's log may
+#: name its own address, and nowhere else.
+_INSERT_PEER: Final = re.compile(r"Trying to insert a peer ([^/\s]+)/([^/\s]+)/")
+
+
+def _inserted_peer(events: Sequence[Event], peer: str | None) -> str | None:
+    for event in events:
+        if isinstance(event, Ikev1Message):
+            found = _INSERT_PEER.match(event.message)
+            if found is not None and found[2] == peer:
+                return found[1]
+    return None
 
 
 __all__ = ["build_session"]

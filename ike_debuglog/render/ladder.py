@@ -5,6 +5,7 @@ draw an exchange.  Plain text for the terminal, Mermaid ``sequenceDiagram`` for 
 from __future__ import annotations
 
 from ..correlate import Session, SessionMessage
+from .sessions import span_and_ids
 
 _WIDTH = 44
 
@@ -41,10 +42,12 @@ def _ends(session: Session) -> tuple[str, str]:
 
 
 def _title(session: Session) -> str:
+    """``IKEv2 session on R1 (lines 15-41, SESSION ID 41, SA ID 1): established``: the line
+    span (``--session`` takes its first line) and the numbers the router printed."""
     version = f"IKEv{session.ike_version}" if session.ike_version else "IKE"
     outcome = session.outcome + (f": {session.reason}" if session.reason else "")
     where = f" on {session.host}" if session.host else ""
-    return f"Session {session.id}{where}, {version}, {outcome}"
+    return f"{version} session{where} ({span_and_ids(session)}): {outcome}"
 
 
 def text_ladder(session: Session) -> str:

@@ -118,7 +118,9 @@ def timestamps(records: pl.DataFrame, year: int) -> pl.Series:
     """Each record's time stamp as the models write it in JSON (null without one).
 
     The calendar part is worked out once per distinct second, the fraction added in
-    the column (a log has few distinct seconds and many distinct milliseconds)."""
+    the column (a log has few distinct seconds and many distinct milliseconds).  The
+    framer has written its year into every ``second`` that printed none (the year is
+    inferred over the whole log); ``year`` only serves records framed some other way."""
     keys = records.select("second", "tz")
     distinct = keys.filter(pl.col("second").is_not_null()).unique()
     lookup = distinct.with_columns(

@@ -12,6 +12,11 @@ line that may continue a block (a syslog server gives each line of a packet bloc
 prefix of its own): those few are settled in order in Python.  The record still open at
 the end of a batch is carried into the next one, so records never depend on where a
 batch ends.
+
+Stamps that print no year (console and RFC 3164 server stamps) are dated here, over the
+whole input (:mod:`.years`): each is written with its year (``Dec 31 23:59:59`` becomes
+``Dec 31 2026 23:59:59``) so that every later step, in bulk or in Python, builds the
+same datetime.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from ..framing import (
     stamp_time,
 )
 from .regex import rust
+from .years import Calendar
 
 
 def _required(pattern: str | re.Pattern[str], *, ascii_only: bool = True) -> str:
@@ -188,11 +194,15 @@ class BatchFramer:
     :meth:`frame` takes the next batch of lines (decoded, line ends removed) and
     returns the records it completes; :meth:`flush` closes the last one (end of input,
     or a live feed gone quiet).  Line numbers count the lines given, from 1.
+
+    ``year`` is the year of the first stamp that prints none; the years of the next ones
+    follow the log (see :class:`years.Calendar`), across batches and pauses.
     """
 
     def __init__(self, year: int) -> None:
         self.year = year
         self.number = 0
+        self._calendar = Calendar(year)
         self._open: _Open | None = None
         self._blank_from: int | None = None  # blank lines before any record: the first one
 
@@ -204,7 +214,7 @@ class BatchFramer:
             return _empty()
         if first == 1:
             lines = _without_mark(lines)
-        facts = analyze(lines, self.year)
+        facts = self._calendar.dated(analyze(lines, self.year))
         starts = self._starts(facts)
         return self._records(facts, starts, first)
 
@@ -228,6 +238,7 @@ class BatchFramer:
             index=pl.int_range(pl.len(), dtype=pl.Int64),
             seen=(pl.col("blank").not_().cum_sum() - pl.col("blank").not_().cast(pl.UInt32)) > 0,
             pieced=pl.when(pl.col("pieces") != "").then(pl.int_range(pl.len(), dtype=pl.Int64)),
+            empty=pl.col("pieces") == "",
             blank=pl.col("blank"),
             has_prefix=pl.col("has_prefix"),
             starts=pl.col("starts"),
@@ -237,13 +248,11 @@ class BatchFramer:
             before=pl.col("pieced").forward_fill().shift(1),
             seen=pl.col("seen") | (held is not None),
         )
+        # A payload list follows its header on the very next line: after an empty or
+        # blank line (an empty list), or at a line that starts a record, the packet ended.
         last_ends = held.ends_contents if held is not None else False
         marks = marks.with_columns(
-            after_contents=pl.col("ends_contents")
-            .gather(pl.col("before").fill_null(0))
-            .fill_null(False)
-            .and_(pl.col("before").is_not_null())
-            | (pl.col("before").is_null() & last_ends),
+            after_contents=pl.col("ends_contents").shift(1, fill_value=last_ends)
         )
         open_line = pl.col("blank").not_()
         # Unprefixed lines start a record when their text says so; prefixed lines unless
@@ -254,7 +263,8 @@ class BatchFramer:
             | (
                 pl.col("has_prefix")
                 & pl.col("continues_only").not_()
-                & pl.col("after_contents").not_()
+                & pl.col("empty").not_()
+                & (pl.col("after_contents").not_() | pl.col("starts"))
             )
         )
         undecided = open_line & pl.col("seen") & pl.col("has_prefix") & definite.not_()
@@ -267,10 +277,11 @@ class BatchFramer:
 
     def _settle(self, facts: pl.DataFrame, marks: pl.DataFrame, maybe: pl.DataFrame) -> list[int]:
         """Prefixed lines that may continue a block: each does when it has its record's
-        host and follows a payload list header, or says it only ever continues."""
+        host and follows a payload list header, says it only ever continues, or has no
+        text (a blank line a syslog server gave a prefix: it ends the record as a blank
+        line would)."""
         held = self._open
         hosts = facts.get_column("host").to_list()
-        ends = facts.get_column("ends_contents").to_list()
         last_definite = (
             marks.select(pl.when(pl.col("definite")).then(pl.col("index")).forward_fill().shift(1))
             .to_series()
@@ -279,25 +290,24 @@ class BatchFramer:
         )
         started: list[int] = []
         latest = -1  # the line that started the current record; -1: the one carried in
-        for line, definite, before, continues_only in zip(
+        for line, definite, before, continues_only, after_contents, empty in zip(
             maybe.get_column("index").to_list(),
             last_definite,
             maybe.get_column("before").to_list(),
             maybe.get_column("continues_only").to_list(),
+            maybe.get_column("after_contents").to_list(),
+            maybe.get_column("empty").to_list(),
             strict=True,
         ):
             head = max(-1 if definite is None else definite, latest)
             if head >= 0:
                 host = hosts[head]
                 pieced = before is not None and before >= head
-                after_contents = pieced and ends[before]
             else:
                 host = held.head["host"] if held is not None else None
                 pieced = before is not None or (held is not None and bool(held.pieces))
-                after_contents = (
-                    ends[before] if before is not None else bool(held and held.ends_contents)
-                )
-            if not (host == hosts[line] and pieced and (continues_only or after_contents)):
+            continues = empty or (pieced and (continues_only or after_contents))
+            if host != hosts[line] or not continues:
                 started.append(line)
                 latest = line
         return started
@@ -329,7 +339,7 @@ class BatchFramer:
             line=last["line"],
             head={name: last[name] for name in HEAD},
             pieces=last["lines_text"].split("\n") if last["lines_text"] else [],
-            ends_contents=_ends_contents(facts, starts[-1], size, False),
+            ends_contents=_ends_contents(facts),
         )
         complete = records.head(len(starts) - 1)
         if done:
@@ -349,12 +359,12 @@ class BatchFramer:
         held.pieces.extend(
             piece for text in part.get_column("pieces").to_list() for piece in text.split("\n")
         )
-        held.ends_contents = _ends_contents(facts, start, end, held.ends_contents)
+        held.ends_contents = _ends_contents(facts.slice(start, end - start))
 
 
-def _ends_contents(facts: pl.DataFrame, start: int, end: int, before: bool) -> bool:
-    part = facts.slice(start, end - start).filter(pl.col("pieces") != "")
-    return bool(part.get_column("ends_contents")[-1]) if part.height else before
+def _ends_contents(facts: pl.DataFrame) -> bool:
+    """Whether the last line of these ends a packet header: the next may be its payloads."""
+    return bool(facts.get_column("ends_contents")[-1])
 
 
 def _assemble(facts: pl.DataFrame, starts: list[int], ends: list[int], first: int) -> pl.DataFrame:
