@@ -20,20 +20,23 @@ from ike_debuglog.render import ecs
 
 
 def documents(path: str) -> Iterator[dict[str, Any]]:
-    """Event documents in input order, each session's document as soon as it ends."""
-    pending: list[dict[str, Any]] = []
+    """Event documents in input order, each session's document as soon as it ends; a
+    record without a time stamp takes its neighbour's (`ike.timestamp_inferred`)."""
+    ended: list[ike_debuglog.Session] = []
+    correlator = ike_debuglog.Correlator()
 
     def events() -> Iterator[ike_debuglog.Event]:
         for event in ike_debuglog.parse_file(path):
+            ended.extend(correlator.feed(event))
             if event.kind != "unrecognized":
-                pending.append(ecs.event_document(event))
-            yield event
+                yield event
 
-    for session in ike_debuglog.Correlator().run(events()):
-        yield from pending
-        pending.clear()
-        yield ecs.session_document(session)
-    yield from pending
+    for document in ecs.event_documents(events()):
+        yield document
+        if ended:
+            yield from ecs.session_documents(ended)
+            ended.clear()
+    yield from ecs.session_documents([*ended, *correlator.flush()])
 
 
 def main(path: str) -> int:

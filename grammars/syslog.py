@@ -38,9 +38,10 @@ MESSAGE = pp.Regex(
     r"-(?P<mnemonic>[A-Za-z0-9_]+)\s*:\s*(?P<message>.*)"
 )
 
-#: ``Crypto tunnel v2 is UP.  Peer 10.0.0.2:500  Id: 10.0.0.2`` (IKEV2_SESSION_STATUS).
+#: ``Crypto tunnel v2 is UP.  Peer 10.0.0.2:500  Id: 10.0.0.2`` (IKEV2_SESSION_STATUS); an
+#: IPv6 peer is ``Peer 2001:DB8:C::2:500``: the port is after the last colon.
 IKEV2_SESSION_STATUS = pp.Regex(
-    r"Crypto tunnel v2 is (?P<state>UP|DOWN)\.?\s*Peer (?P<peer>\S+?):(?P<peer_port>\d+)"
+    r"Crypto tunnel v2 is (?P<state>UP|DOWN)\.?\s*Peer (?P<peer>\S+):(?P<peer_port>\d+)\b"
     r"(?:\s+(?:fvrf: (?P<fvrf>\S+)\s+ivrf: (?P<ivrf>\S+)\s+)?Id: (?P<identity>\S+))?"
 )
 
@@ -49,4 +50,7 @@ ISAKMP_ON_OFF = pp.Regex(r"ISAKMP is (?P<state>ON|OFF)")
 
 #: The peer named in a message: ``IKE message from 10.1.1.1 has no SA ...``,
 #: ``Processing of Aggressive mode failed with peer at 192.0.2.50``.
-PEER_FROM = pp.Regex(r".*?\b(?:from|peer|Peer)\s+(?:at\s+)?(?P<peer>\d{1,3}(?:\.\d{1,3}){3})")
+PEER_FROM = pp.Regex(
+    r".*?\b(?:from|peer|Peer)\s+(?:at\s+)?"
+    r"(?P<peer>\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})"
+)

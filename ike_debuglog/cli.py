@@ -16,7 +16,8 @@ from typing import Any
 
 from . import __version__
 from .commands import COMMANDS, EXIT_OK, EXIT_USAGE
-from .errors import IkeDebuglogError
+from .errors import IkeDebuglogError, UsageError
+from .framing import checked_zone
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,6 +95,14 @@ def _parser() -> argparse.ArgumentParser:
     metrics.add_argument(
         "--bind", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)"
     )
+    metrics.add_argument(
+        "--peer-labels",
+        type=_count_of_peers,
+        metavar="N",
+        default=0,
+        help="label sessions and retransmissions by peer for the first N peers seen, the "
+        'rest as peer="other" (default: 0, no peer label)',
+    )
     redact = _reads_a_log(
         commands,
         "redact",
@@ -136,6 +145,31 @@ def _year(command: argparse.ArgumentParser) -> None:
         help="year of the first time stamp that prints none; later ones follow the log, "
         "Dec 31 -> Jan 1 is the next year (default: the current year)",
     )
+    command.add_argument(
+        "--timezone",
+        type=_zone,
+        default=None,
+        metavar="ZONE",
+        help="IANA time zone (Europe/Paris, UTC) of time stamps that print no zone or one "
+        "not known (default: none; they stay local times without an offset)",
+    )
+
+
+def _count_of_peers(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"not a number of peers: {text!r} (0 or more)")
+    return count
+
+
+def _zone(text: str) -> str:
+    try:
+        return checked_zone(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -100,6 +100,7 @@ def _live_stdin(path: str) -> bool:
 def _batches(
     path: str,
     year: int | None,
+    timezone: str | None,
     *,
     progress: bool = False,
     notes: list[str] | None = None,
@@ -109,15 +110,17 @@ def _batches(
     bytes) go to ``notes``.  An empty input is an input error: a collection step went
     wrong.  A pipe on standard input and a followed file are read as they come."""
     if follow:
-        yield from run(follow_reader(path), year=year)
+        yield from run(follow_reader(path), year=year, timezone=timezone)
         return
     if _live_stdin(path):
-        yield from run(pipe_reader(sys.stdin.buffer), year=year)
+        yield from run(pipe_reader(sys.stdin.buffer), year=year, timezone=timezone)
         return
     reader = _reader(path)
     with closing(reader):
         show = progress and wants_progress(path, sys.stderr, json_output=False)
-        yield from run(_with_progress(reader, path) if show else reader.batches(), year=year)
+        yield from run(
+            _with_progress(reader, path) if show else reader.batches(), year=year, timezone=timezone
+        )
     if reader.lines == 0:
         raise InputError(f"{reader.name}: empty, no lines to read")
     if notes is not None and reader.describe():
@@ -170,7 +173,7 @@ def _json_lines(args: argparse.Namespace, notes: list[str]) -> _Tally:
         return _json_files(files, args, notes, out)
     tally = _Tally()
     live = args.follow or _live_stdin(files[0])
-    for batch in _batches(files[0], args.year, notes=notes, follow=args.follow):
+    for batch in _batches(files[0], args.year, args.timezone, notes=notes, follow=args.follow):
         tally.batch(batch)
         write_batch(out, batch, unrecognized=args.include_unrecognized)
         if live:
@@ -187,9 +190,14 @@ def _json_files(
     with tempfile.TemporaryDirectory() as spool:
         work = functools.partial(_json_file, spool=spool, unrecognized=args.include_unrecognized)
         results = (
-            map(work, [str(file) for file in checked], [args.year] * len(checked))
+            map(
+                work,
+                [str(file) for file in checked],
+                [args.year] * len(checked),
+                [args.timezone] * len(checked),
+            )
             if args.workers == 1
-            else in_workers(work, checked, args.year, args.workers)
+            else in_workers(work, checked, args.year, args.workers, args.timezone)
         )
         for written, part, note in results:
             with open(written, "rb") as handle:
@@ -202,7 +210,7 @@ def _json_files(
 
 
 def _json_file(
-    path: str, year: int | None, *, spool: str, unrecognized: bool
+    path: str, year: int | None, timezone: str | None, *, spool: str, unrecognized: bool
 ) -> tuple[str, _Tally, list[str]]:
     """One file's JSON Lines, each object led by its ``file``, into a file of the spool
     folder (a worker's result: a path, not the events)."""
@@ -210,7 +218,7 @@ def _json_file(
     notes: list[str] = []
     handle, written = tempfile.mkstemp(dir=spool, suffix=".jsonl")
     with os.fdopen(handle, "wb") as out:
-        for batch in _batches(path, year, notes=notes):
+        for batch in _batches(path, year, timezone, notes=notes):
             tally.batch(batch)
             write_batch(out, batch, unrecognized=unrecognized, file=str(Path(path)))
     return written, tally, notes
@@ -226,39 +234,50 @@ def _event_documents(args: argparse.Namespace, notes: list[str]) -> _Tally:
     sources: Iterable[tuple[str | None, Iterable[RecordBatch]]]
     if len(files) == 1:
         table = args.format == "table"
-        one = _batches(files[0], args.year, progress=table, notes=notes, follow=args.follow)
+        one = _batches(
+            files[0], args.year, args.timezone, progress=table, notes=notes, follow=args.follow
+        )
         sources = [(None, one)]
     else:
-        several = parse_file_batches(files, workers=args.workers, year=args.year)
+        several = parse_file_batches(
+            files, workers=args.workers, year=args.year, timezone=args.timezone
+        )
         sources = ((str(path), batches) for path, batches in several)
     for label, batches in sources:
-        shown: list[Event] = []
-        for batch in batches:
-            tally.batch(batch)
-            for event in batch.events():
-                if event.kind == "unrecognized" and not args.include_unrecognized:
-                    continue
-                if args.format == "table":
-                    shown.append(event)
-                    continue
-                document = _EXPORTS[args.format][0](event)
-                if label is not None:
-                    document.setdefault("log", {})["file"] = {"path": label}
-                out.write(_compact(document) + "\n")
-            if live and args.format != "table":
-                out.flush()
+        kept = _kept(batches, tally, unrecognized=args.include_unrecognized)
         if args.format == "table":
-            console.print(events_table(shown, title=label))
+            console.print(events_table(list(kept), title=label))
+            continue
+        # One input at a time: a record without a stamp takes its neighbour's time.
+        for document in _EXPORTS[args.format][0](kept):
+            if label is not None:
+                document.setdefault("log", {})["file"] = {"path": label}
+            out.write(_compact(document) + "\n")
+            if live:
+                out.flush()
     out.flush()
     return tally
 
 
-#: --format name: (event document, session document).
+def _kept(batches: Iterable[RecordBatch], tally: _Tally, *, unrecognized: bool) -> Iterator[Event]:
+    """The events to show, counted batch by batch (unrecognised lines only if asked)."""
+    for batch in batches:
+        tally.batch(batch)
+        for event in batch.events():
+            if unrecognized or event.kind != "unrecognized":
+                yield event
+
+
+#: --format name: (event documents, session documents), each over one input's stream.
 _EXPORTS: dict[
-    str, tuple[Callable[[Event], dict[str, Any]], Callable[[Session], dict[str, Any]]]
+    str,
+    tuple[
+        Callable[[Iterable[Event]], Iterator[dict[str, Any]]],
+        Callable[[Iterable[Session]], Iterator[dict[str, Any]]],
+    ],
 ] = {
-    "ecs": (ecs.event_document, ecs.session_document),
-    "ocsf": (ocsf.event_document, ocsf.session_document),
+    "ecs": (ecs.event_documents, ecs.session_documents),
+    "ocsf": (ocsf.event_documents, ocsf.session_documents),
 }
 
 
@@ -268,16 +287,18 @@ def _compact(document: dict[str, Any]) -> str:
 
 def _sessions_of(args: argparse.Namespace) -> Iterator[Session]:
     table = getattr(args, "format", "text") in ("table", "text")
-    return Correlator().run_batches(_batches(args.file, args.year, progress=table))
+    return Correlator().run_batches(_batches(args.file, args.year, args.timezone, progress=table))
 
 
 def _sessions(args: argparse.Namespace) -> int:
     out = sys.stdout
     if args.format != "table":
-        for session in _sessions_of(args):  # streamed: each session as soon as it ends
-            if args.format in _EXPORTS:
-                out.write(_compact(_EXPORTS[args.format][1](session)) + "\n")
-            else:
+        sessions = _sessions_of(args)  # streamed: each session as soon as it ends
+        if args.format in _EXPORTS:
+            for document in _EXPORTS[args.format][1](sessions):
+                out.write(_compact(document) + "\n")
+        else:
+            for session in sessions:
                 out.write(session.model_dump_json() + "\n")
         out.flush()
         return EXIT_OK
@@ -308,7 +329,7 @@ def _diagnose(args: argparse.Namespace) -> int:
             path = Path(spool) / "stdin.log"
             with path.open("wb") as copy:
                 shutil.copyfileobj(sys.stdin.buffer, copy)
-        batches = _batches(str(path), args.year, progress=args.file != "-")
+        batches = _batches(str(path), args.year, args.timezone, progress=args.file != "-")
         # Only the sessions in trouble are kept: the established ones are counted.
         counts: Counter[str] = Counter()
         troubled = []
@@ -343,7 +364,9 @@ def _ladder(args: argparse.Namespace) -> int:
 
 
 def _drift(args: argparse.Namespace) -> int:
-    found = drift_batches(_batches(args.file, args.year, progress=args.format == "table"))
+    found = drift_batches(
+        _batches(args.file, args.year, args.timezone, progress=args.format == "table")
+    )
     out = sys.stdout
     if args.format == "jsonl":
         out.writelines(template.model_dump_json() + "\n" for template in found)
@@ -352,32 +375,42 @@ def _drift(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _observed(batches: Iterable[RecordBatch], metrics: Metrics) -> Iterator[RecordBatch]:
-    for batch in batches:
-        metrics.observe_batch(batch)
-        yield batch
+def _count(batches: Iterable[RecordBatch], metrics: Metrics, *, live: bool) -> None:
+    """Count the events of each batch, then the sessions as the correlator emits them.
+    Live, a session also counts as soon as its verdict is final (asked after every batch,
+    so a failure counts when its line arrives, not once the session is emitted); a whole
+    file needs no such haste, and asking costs a session built once more."""
+    correlator = Correlator(watch=live)
+
+    def observed() -> Iterator[RecordBatch]:
+        for batch in batches:
+            metrics.observe_batch(batch)
+            yield batch
+            if live:
+                correlator.settle(metrics.settle)  # the batch is correlated: its verdicts
+
+    for session in correlator.run_batches(observed()):
+        metrics.observe_session(session)
 
 
 def _metrics(args: argparse.Namespace) -> int:
-    metrics = Metrics()
+    metrics = Metrics(peer_labels=args.peer_labels)
     if args.serve is None:
-        batches = _batches(args.file, args.year, progress=False)
-        for session in Correlator().run_batches(_observed(batches, metrics)):
-            metrics.observe_session(session)
+        batches = _batches(args.file, args.year, args.timezone, progress=False)
+        _count(batches, metrics, live=False)
         sys.stdout.write(metrics.exposition().decode())
         return EXIT_OK
     if args.file == "-":
-        live = run(pipe_reader(sys.stdin.buffer), year=args.year)
+        live = run(pipe_reader(sys.stdin.buffer), year=args.year, timezone=args.timezone)
     else:
         open_log(args.file).close()  # a missing or binary file is an error before serving
-        live = run(follow_reader(args.file), year=args.year)
+        live = run(follow_reader(args.file), year=args.year, timezone=args.timezone)
     try:
         start_http_server(args.serve, addr=args.bind, registry=metrics.registry)
     except OSError as error:
         raise UsageError(f"cannot serve on {args.bind}:{args.serve}: {error.strerror}") from error
     print(f"serving http://{args.bind}:{args.serve}/metrics", file=sys.stderr, flush=True)
-    for session in Correlator().run_batches(_observed(live, metrics)):
-        metrics.observe_session(session)
+    _count(live, metrics, live=True)
     return EXIT_OK
 
 

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Final, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import UsageError
 
 MONTHS: Final[dict[str, int]] = {
     name: number
@@ -27,6 +30,19 @@ MONTHS: Final[dict[str, int]] = {
 }
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _UTC_NAMES: Final = frozenset({"UTC", "GMT", "Z", "UT"})
+#: Zone names IOS prints (`clock timezone NAME HOURS`) whose offset is not in doubt, in
+#: hours east of UTC.  Names that mean several zones (CST: US Central or China; IST: India,
+#: Ireland or Israel; AST, BST) are not here: their stamps take ``--timezone``, or stay
+#: local times without an offset.
+ZONE_HOURS: Final[dict[str, float]] = {
+    "WET": 0, "WEST": 1, "CET": 1, "CEST": 2, "MET": 1, "MEST": 2, "EET": 2, "EEST": 3,
+    "MSK": 3, "GST": 4, "PKT": 5, "ICT": 7, "WIB": 7, "HKT": 8, "SGT": 8, "AWST": 8,
+    "JST": 9, "KST": 9, "ACST": 9.5, "ACDT": 10.5, "AEST": 10, "AEDT": 11, "NZST": 12,
+    "NZDT": 13, "HST": -10, "AKST": -9, "AKDT": -8, "PST": -8, "PDT": -7, "MST": -7,
+    "MDT": -6, "CDT": -5, "EST": -5, "EDT": -4, "NST": -3.5, "NDT": -2.5, "BRT": -3,
+    "ART": -3,
+}  # fmt: skip
+_OFFSET_NAME: Final = re.compile(r"(?:UTC|GMT)([+-]\d{1,2})")
 
 # The parts of a line prefix, shared by the Python pattern below and the bulk scan's
 # pattern (scan/frame.py), which spells the lookaheads its engine lacks otherwise.
@@ -109,7 +125,7 @@ CONTINUATION_ONLY_RE: Final = re.compile(
       |(?:local|remote|src|dest)_proxy\s*=
       |protocol\s*=|lifedur\s*=|spi\s*=|sa_(?:spi|trans|lifetime)|Num\.[ ]transforms:
       |(?:in|out)bound[ ]SA[ ]from[ ]|\(proxy[ ]|has[ ]spi[ ]|lifetime[ ]of[ ]\d
-      |has[ ]client[ ]flags)
+      |has[ ]client[ ]flags|Proposal[ ]\d+:[ ])
     """,
     re.VERBOSE,
 )
@@ -175,6 +191,10 @@ class _Prefix:
     tz: str | None = None
     iso: str | None = None
     year: int = 0
+    #: No device stamp, and the text after the prefix starts with blanks: a block's
+    #: continuation line that a syslog server (or ``show logging`` without time stamps)
+    #: gave a prefix of its own.
+    indented: bool = False
 
     @property
     def timestamp(self) -> datetime | None:
@@ -188,8 +208,9 @@ def stamp_time(
 
     A stamp without a year takes ``year`` (the bulk framer, which reads the whole log,
     has already written the year it infers into ``second``: ``Dec 31 2026 23:59:59``);
-    UTC/GMT stamps are timezone-aware, other zone names stay naive because IOS prints
-    local abbreviations without their offset.
+    a stamp whose zone is known (:func:`zone_of`) is timezone-aware, one whose zone is
+    unknown or not printed stays a local time without an offset (the bulk framer gives
+    those ``--timezone``'s zone when there is one).
     """
     if second is not None:
         return _stamp_at(second, fraction, tz, year)
@@ -220,7 +241,7 @@ def _stamp_at(second: str, fraction: str | None, tz: str | None, year: int) -> d
 
 _FRACTION_SCALE: Final = (0, 100_000, 10_000, 1_000, 100, 10, 1)
 
-_Fields = tuple[int, int, int, int, int, int, "timezone | None"]
+_Fields = tuple[int, int, int, int, int, int, "tzinfo | None"]
 
 
 @lru_cache(maxsize=4096)
@@ -237,8 +258,42 @@ def second_fields(second: str, tz: str | None, year: int) -> _Fields | None:
         datetime(stamp_year, month, day, hour, minute, sec)  # validates the calendar
     except (KeyError, ValueError, IndexError):
         return None
-    zone = UTC if tz is not None and tz.upper() in _UTC_NAMES else None
-    return stamp_year, month, day, hour, minute, sec, zone
+    return stamp_year, month, day, hour, minute, sec, zone_of(tz)
+
+
+@lru_cache(maxsize=256)
+def zone_of(name: str | None) -> tzinfo | None:
+    """The zone a stamp's zone name means, None when it is not known: UTC and GMT, the
+    names of :data:`ZONE_HOURS`, ``UTC+3`` / ``GMT-5``, or an IANA name (what
+    ``--timezone`` puts on stamps that print no zone)."""
+    if name is None:
+        return None
+    upper = name.upper()
+    if upper in _UTC_NAMES:
+        return UTC
+    if upper in ZONE_HOURS:
+        return timezone(timedelta(hours=ZONE_HOURS[upper]), upper)
+    offset = _OFFSET_NAME.fullmatch(upper)
+    if offset is not None and abs(int(offset[1])) <= 14:
+        return timezone(timedelta(hours=int(offset[1])), upper)
+    if "/" in name or len(name) > 5:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+    return None
+
+
+def checked_zone(name: str) -> str:
+    """``name`` when it is an IANA time zone name (``Europe/Paris``, ``UTC``); raises
+    :class:`UsageError` naming the problem otherwise."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"unknown time zone {name!r}: give an IANA name such as Europe/Paris or UTC"
+        ) from None
+    return name
 
 
 @lru_cache(maxsize=4096)
@@ -280,6 +335,7 @@ def split_prefix(text: str, year: int) -> _Prefix:
     elif bsd:
         prefix.timestamp_raw = prefix.second = bsd
     prefix.has_prefix = prefix.timestamp_raw is not None or pri is not None or seq is not None
+    prefix.indented = not (stamp or uptime) and text[match.end() : match.end() + 1].isspace()
     prefix.sequence = int(seq) if seq is not None else None
     prefix.host = iso_host or bsd_host or origin
     return prefix
@@ -357,7 +413,8 @@ def analyze_line(text: str, year: int) -> LineInfo:
         starts=(RECORD_START_RE.match(body) is not None and CONTINUATION_RE.match(body) is None)
         or PROMPT_RE.match(body) is not None
         or CONSOLE_NOISE_RE.match(body) is not None,
-        continues_only=CONTINUATION_ONLY_RE.match(body) is not None,
+        continues_only=CONTINUATION_ONLY_RE.match(body) is not None
+        or (prefix.has_prefix and prefix.indented),
         ends_contents=whole.endswith(PAYLOAD_CONTENTS),
     )
 

@@ -2,9 +2,9 @@
 
 The IKEv1 step pass (``steps.py``) and the correlator (``correlate/``) both group records
 into negotiations by the same keys: a peer address, an ISAKMP connection id, an IKE SPI,
-an IOS session id, and, for records that name none of these, the session last active on
-the host (per channel: IKEv1, IKEv2, IPsec).  They keep their sessions in this one index,
-so the keys mean the same thing to both.
+an IOS session id, an IOS IKEv2 SA id, and, for records that name none of these, the
+session last active on the host (per channel: IKEv1, IKEv2, IPsec).  They keep their
+sessions in this one index, so the keys mean the same thing to both.
 
 A syslog server file mixes routers: every key is scoped by host.  The index can be
 bounded: beyond ``size`` keys, the least recently bound are forgotten (a fleet's log
@@ -20,7 +20,7 @@ from typing import Generic, Literal, TypeVar
 S = TypeVar("S")
 
 #: What a key names.
-KeyKind = Literal["peer", "conn", "spi", "sid"]
+KeyKind = Literal["peer", "conn", "spi", "sid", "said"]
 #: Records that name no key go to the session last active on their host, per channel.
 Channel = Literal["ikev1", "ikev2", "ipsec"]
 Key = tuple[str | None, KeyKind, Hashable]

@@ -6,6 +6,11 @@ syslog servers) are dated over each input: ``year`` is the year of the first one
 never runs backwards after it, so a log that runs from Dec 31 into Jan 1 gets the next
 year for January.  Stamps that print their year (and ISO stamps) keep it, and the ones
 after them follow it.
+
+A stamp whose zone is known (UTC, GMT, CET, PST, EDT, ``UTC+3``, ...: ``framing.zone_of``)
+is a timezone-aware instant.  ``timezone`` (an IANA name, ``Europe/Paris``) is the zone of
+stamps that print none, or one not known; without it they stay local times, without an
+offset.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import polars as pl
 
 from .errors import InputError
 from .events import Event
-from .framing import Message
+from .framing import Message, checked_zone
 from .pipeline import events_of, line_batches, run
 from .reading import LogReader, open_log
 from .scan.frame import BatchFramer, messages
@@ -32,28 +37,34 @@ from .scan.records import RecordBatch
 _T = TypeVar("_T")
 
 
-def frame_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Iterator[Message]:
+def frame_lines(
+    lines: Iterable[str | bytes], *, year: int | None = None, timezone: str | None = None
+) -> Iterator[Message]:
     """Group physical lines into messages, lazily (framing alone, for inspection);
     ``year`` as for :func:`parse_lines`."""
     year = year if year is not None else datetime.now().year
-    framer = BatchFramer(year)
+    framer = BatchFramer(year, None if timezone is None else checked_zone(timezone))
     for batch in line_batches(lines):
         series = pl.Series(batch, dtype=pl.String).str.strip_chars_end("\r\n")
         yield from messages(framer.frame(series), year)
     yield from messages(framer.flush(), year)
 
 
-def parse_lines(lines: Iterable[str | bytes], *, year: int | None = None) -> Iterator[Event]:
+def parse_lines(
+    lines: Iterable[str | bytes], *, year: int | None = None, timezone: str | None = None
+) -> Iterator[Event]:
     """Events from lines of debug or log output, lazily, in input order.
 
     ``year`` is the year of the first time stamp that prints none (default: the current
     year); the years of the later ones follow the log, so that time never runs backwards
     (Dec 31 -> Jan 1 is the next year's January).
     """
-    return events_of(line_batches(lines), year=year)
+    return events_of(line_batches(lines), year=year, timezone=timezone)
 
 
-def parse_text(text: str, *, year: int | None = None) -> Iterator[Event]:
+def parse_text(
+    text: str, *, year: int | None = None, timezone: str | None = None
+) -> Iterator[Event]:
     """Events from a string holding a whole log.
 
     Lines end at ``\n`` only, as in a file, so line numbers match what an editor shows;
@@ -62,10 +73,12 @@ def parse_text(text: str, *, year: int | None = None) -> Iterator[Event]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return parse_lines(lines, year=year)
+    return parse_lines(lines, year=year, timezone=timezone)
 
 
-def parse_file(path: str | PathLike[str], *, year: int | None = None) -> Iterator[Event]:
+def parse_file(
+    path: str | PathLike[str], *, year: int | None = None, timezone: str | None = None
+) -> Iterator[Event]:
     """Events from a log file, read lazily line by line (a 1 GB file is never held whole).
 
     Compressed, UTF-16 and Windows-encoded files are read by the policy of
@@ -73,24 +86,28 @@ def parse_file(path: str | PathLike[str], *, year: int | None = None) -> Iterato
     reading took.  ``year`` as for :func:`parse_lines`.  Raises :class:`InputError` when
     the file cannot be opened or is not a log.
     """
-    return _events_then_close(open_log(path), year)
+    if timezone is not None:
+        checked_zone(timezone)  # before opening the file: a usage error comes first
+    return _events_then_close(open_log(path), year, timezone)
 
 
-def _events_then_close(reader: LogReader, year: int | None) -> Iterator[Event]:
+def _events_then_close(
+    reader: LogReader, year: int | None, timezone: str | None
+) -> Iterator[Event]:
     with closing(reader):
-        yield from events_of(reader.batches(), year=year)
+        yield from events_of(reader.batches(), year=year, timezone=timezone)
 
 
-def _file_batches(path: str, year: int | None) -> list[bytes]:
+def _file_batches(path: str, year: int | None, timezone: str | None = None) -> list[bytes]:
     """A worker's result: the file's batches as bytes (Arrow tables), which cost a small
     part of what pickling their models would."""
-    return [batch.dump() for batch in _batches_of(path, year)]
+    return [batch.dump() for batch in _batches_of(path, year, timezone)]
 
 
-def _batches_of(path: str, year: int | None) -> Iterator[RecordBatch]:
+def _batches_of(path: str, year: int | None, timezone: str | None = None) -> Iterator[RecordBatch]:
     reader = open_log(path)
     with closing(reader):
-        yield from run(reader.batches(), year=year)
+        yield from run(reader.batches(), year=year, timezone=timezone)
 
 
 def _checked_files(paths: Sequence[str | PathLike[str]]) -> list[Path]:
@@ -104,45 +121,59 @@ def _checked_files(paths: Sequence[str | PathLike[str]]) -> list[Path]:
 
 
 def parse_file_batches(
-    paths: Sequence[str | PathLike[str]], *, workers: int | None = None, year: int | None = None
+    paths: Sequence[str | PathLike[str]],
+    *,
+    workers: int | None = None,
+    year: int | None = None,
+    timezone: str | None = None,
 ) -> Iterator[tuple[Path, Iterator[RecordBatch]]]:
     """The event batches of several logs, in input order, each file parsed in a worker
     process (``workers``: how many; 1 parses in this process)."""
     files = _checked_files(paths)
     if workers == 1 or len(files) < 2:
         for file in files:
-            yield file, _batches_of(str(file), year)
+            yield file, _batches_of(str(file), year, timezone)
         return
     year = year if year is not None else datetime.now().year
-    for file, dumped in zip(files, in_workers(_file_batches, files, year, workers), strict=True):
+    done = in_workers(_file_batches, files, year, workers, timezone)
+    for file, dumped in zip(files, done, strict=True):
         yield file, (RecordBatch.load(data) for data in dumped)
 
 
 def parse_files(
-    paths: Sequence[str | PathLike[str]], *, workers: int | None = None, year: int | None = None
+    paths: Sequence[str | PathLike[str]],
+    *,
+    workers: int | None = None,
+    year: int | None = None,
+    timezone: str | None = None,
 ) -> Iterator[tuple[Path, list[Event]]]:
     """The events of several logs, each file parsed in its own process, in input order.
 
     Yields ``(path, events)`` per file as soon as it and the files before it are done;
     each file's events are held in memory once (use :func:`parse_file` to stream one
     huge file).  ``workers`` defaults to the number of CPUs; 1 parses in this process.
-    ``year`` (as for :func:`parse_lines`) is each file's own: every file is dated from it.
+    ``year`` and ``timezone`` (as for :func:`parse_lines`) are each file's own: every file
+    is dated from them.
     Workers send their results back as Arrow tables, never as pickled models.  Raises
     :class:`InputError` for a file that cannot be read, before parsing any.
     """
-    for file, batches in parse_file_batches(paths, workers=workers, year=year):
+    batched = parse_file_batches(paths, workers=workers, year=year, timezone=timezone)
+    for file, batches in batched:
         yield file, [event for batch in batches for event in batch.events()]
 
 
 def in_workers(
-    work: Callable[[str, int | None], _T],
+    work: Callable[[str, int | None, str | None], _T],
     files: Sequence[Path],
     year: int | None,
     workers: int | None,
+    timezone: str | None = None,
 ) -> Iterator[_T]:
-    """``work(file, year)`` for each file in worker processes, results in input order.
+    """``work(file, year, timezone)`` for each file in worker processes, results in input
+    order.
     Workers are spawned, not forked: a fork of a process whose Polars threads hold a lock
     can hang."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(work, [str(file) for file in files], [year] * len(files))
+        count = len(files)
+        yield from pool.map(work, [str(file) for file in files], [year] * count, [timezone] * count)

@@ -17,6 +17,7 @@ from typing import Any, Final
 import polars as pl
 
 from .events import Event
+from .framing import checked_zone
 from .reading import decode_line
 from .scan.extract import extract
 from .scan.frame import BatchFramer
@@ -28,11 +29,16 @@ BATCH_LINES: Final = 65_536
 
 
 class Pipeline:
-    """Batches of lines in, batches of events out, in order."""
+    """Batches of lines in, batches of events out, in order.
 
-    def __init__(self, *, year: int | None = None) -> None:
+    ``year``: the year of the first stamp that prints none (default: this year);
+    ``timezone``: the IANA zone of stamps that print none, or one that is not known
+    (default: none, they stay local times without an offset)."""
+
+    def __init__(self, *, year: int | None = None, timezone: str | None = None) -> None:
         self.year = year if year is not None else datetime.now().year
-        self._framer = BatchFramer(self.year)
+        zone = None if timezone is None else checked_zone(timezone)
+        self._framer = BatchFramer(self.year, zone)
         self._steps = StepPass()
         self._records = 0  # records seen: the stream index of the next one
         self._held: deque[tuple[int, RecordBatch]] = deque()
@@ -132,21 +138,27 @@ def line_batches(lines: Iterable[str | bytes], size: int = BATCH_LINES) -> Itera
 
 
 def run(
-    source: Iterable[Sequence[str] | None], *, year: int | None = None
+    source: Iterable[Sequence[str] | None],
+    *,
+    year: int | None = None,
+    timezone: str | None = None,
 ) -> Iterator[RecordBatch]:
     """Batches of events from batches of lines: a whole input, or a live feed in which
     ``None`` marks a pause (see :meth:`Pipeline.quiet`)."""
-    pipeline = Pipeline(year=year)
+    pipeline = Pipeline(year=year, timezone=timezone)
     for lines in source:
         yield from pipeline.quiet() if lines is None else pipeline.feed(lines)
     yield from pipeline.finish()
 
 
 def events_of(
-    source: Iterable[Sequence[str] | None], *, year: int | None = None
+    source: Iterable[Sequence[str] | None],
+    *,
+    year: int | None = None,
+    timezone: str | None = None,
 ) -> Iterator[Event]:
     """The events of an input given as batches of lines (see :func:`run`)."""
-    for batch in run(source, year=year):
+    for batch in run(source, year=year, timezone=timezone):
         yield from batch.events()
 
 

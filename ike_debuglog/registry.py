@@ -240,3 +240,57 @@ def payload_type(token: str) -> PayloadType | None:
     """The registry row for a payload token as IOS prints it (``N``, ``VID``, ``ENCR`` ...)."""
     code = CISCO_PAYLOAD_TOKENS.get(token)
     return None if code is None else PAYLOAD_TYPES[code]
+
+
+# Enumerations an event carries twice, as a name (``protocol``, ``id_type``, ``type``)
+# and as its number (``..._code``), so that one field name holds one JSON type.
+
+#: IKEv1 (IPsec DOI) Identification Types, RFC 2407 section 4.6.2.1 (IANA "IPSEC
+#: Identification Type"): the ``type`` of an ID payload and of an IOS proxy identity.
+IKEV1_ID_TYPES: Final[dict[int, str]] = {
+    1: "ID_IPV4_ADDR",
+    2: "ID_FQDN",
+    3: "ID_USER_FQDN",
+    4: "ID_IPV4_ADDR_SUBNET",
+    5: "ID_IPV6_ADDR",
+    6: "ID_IPV6_ADDR_SUBNET",
+    7: "ID_IPV4_ADDR_RANGE",
+    8: "ID_IPV6_ADDR_RANGE",
+    9: "ID_DER_ASN1_DN",
+    10: "ID_DER_ASN1_GN",
+    11: "ID_KEY_ID",
+}
+IKEV1_ID_CODES: Final[dict[str, int]] = {name: code for code, name in IKEV1_ID_TYPES.items()}
+
+#: IKEv1 protocol ids of notify and delete payloads, RFC 2407 section 4.4.1 (IANA
+#: "IPSEC Security Protocol Identifier", ``PROTO_ISAKMP``..., named here without the
+#: ``PROTO_IPSEC_`` prefix, as IKEv2 and the IOS key engine name them).
+IKEV1_PROTOCOLS: Final[dict[int, str]] = {1: "ISAKMP", 2: "AH", 3: "ESP", 4: "IPCOMP"}
+
+#: IKEv2 Security Protocol Identifiers, RFC 7296 section 3.3.1.
+IKEV2_PROTOCOLS: Final[dict[int, str]] = {1: "IKE", 2: "AH", 3: "ESP"}
+IKEV2_PROTOCOL_CODES: Final[dict[str, int]] = {name: code for code, name in IKEV2_PROTOCOLS.items()}
+
+#: IP protocol numbers of selectors, ID payloads and IPsec SAs (IANA "Assigned Internet
+#: Protocol Numbers", keywords).  0 and IOS's 256 mean any protocol in a selector
+#: (RFC 2407 section 4.6.2), so they have no name.
+IP_PROTOCOLS: Final[dict[int, str]] = {
+    1: "ICMP",
+    2: "IGMP",
+    4: "IPv4",
+    6: "TCP",
+    17: "UDP",
+    41: "IPv6",
+    47: "GRE",
+    50: "ESP",
+    51: "AH",
+    58: "IPv6-ICMP",
+    89: "OSPFIGP",
+    132: "SCTP",
+}
+IP_PROTOCOL_CODES: Final[dict[str, int]] = {name: code for code, name in IP_PROTOCOLS.items()}
+
+
+def name_of(table: dict[int, str], code: int | None) -> str | None:
+    """The name of a number in one of the tables above, None when it has none."""
+    return None if code is None else table.get(code)

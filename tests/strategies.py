@@ -11,7 +11,7 @@ sequence number, clock flag).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import strategies as st
@@ -97,7 +97,7 @@ def sa_requests(draw: st.DrawFn) -> Record:
         f"    lifedur= {seconds}s and {kb}kb,",
         f"    spi= 0x{spi:X}({spi}), conn_id= 0, keysize= 256, flags= 0x0",
     ]
-    proxy = {"mask": "255.255.255.0", "prefix_length": 24, "protocol": protocol, "port": port}
+    proxy = {"mask": "255.255.255.0", "prefix_length": 24, "protocol_code": protocol, "port": port}
     expected = {
         "kind": "ipsec_sa_request",
         "direction": "outbound",
@@ -213,8 +213,10 @@ def framings(draw: st.DrawFn) -> Framing:
         return f"{mark}{stamp}: ", lambda _: "", expected | {"timestamp": when}
     sequence = draw(st.integers(0, 999999))
     if form == "show logging":
-        zone = draw(st.sampled_from(["", " UTC", " CET"]))
-        at = when.replace(tzinfo=UTC) if zone == " UTC" else when
+        zone = draw(st.sampled_from(["", " UTC", " CET", " HQ"]))
+        # A zone the log names is an instant; one not known stays a local time.
+        zones = {" UTC": UTC, " CET": timezone(timedelta(hours=1)), " HQ": None, "": None}
+        at = when.replace(tzinfo=zones[zone])
         first = f"{sequence:06}: {mark}{stamp}{zone}: "
         return first, lambda _: "", expected | {"timestamp": at, "sequence": sequence}
     host = draw(host_names)

@@ -15,6 +15,8 @@ from conftest import FIXTURES, fixture_logs, load_meta
 from ike_debuglog import Event, correlate, parse_file, parse_text
 from ike_debuglog.cli import main
 from ike_debuglog.render import ecs, ocsf
+from ike_debuglog.render.shapes import namespace as namespace_of
+from ike_debuglog.render.shapes import tunnel_related
 
 NO_PROPOSAL = FIXTURES / "ikev2" / "composed-ipv6-initiator-no-proposal-chosen.log"
 
@@ -37,9 +39,10 @@ def test_every_event_and_session_maps(log: Path) -> None:
             if "ip" in document.get(side, {}):
                 ipaddress.ip_address(document[side]["ip"])  # never a masked address
         record = ocsf.event_document(event)
-        assert (record["class_uid"], record["category_uid"]) == (4014, 4)
-        assert record["type_uid"] == 401400 + record["activity_id"]
-        assert record["unmapped"]["line"] == event.line
+        tunnel = tunnel_related(event)
+        assert (record["class_uid"], record["category_uid"]) == ((4014, 4) if tunnel else (0, 0))
+        assert record["type_uid"] == record["class_uid"] * 100 + record["activity_id"]
+        assert record["unmapped"][namespace_of(event.kind)]["line"] == event.line
     for session in correlate(events):
         document = ecs.session_document(session)
         assert document["event"]["outcome"] == {
@@ -63,7 +66,7 @@ def test_a_sent_packet_goes_from_here_to_the_peer_and_a_refusal_is_a_failure() -
     assert failure["source"]["address"] == "2001:DB8:46::1"  # received: from the peer
     assert failure["event"]["outcome"] == "failure"
     assert failure["event"]["reason"] == "NO_PROPOSAL_CHOSEN"
-    assert failure["event"]["type"] == ["error"]
+    assert failure["event"]["type"] == ["protocol"]  # ECS has no "error" for the network
     record = ocsf.event_document(refused)
     assert (record["status_id"], record["status_detail"], record["severity_id"]) == (
         2, "NO_PROPOSAL_CHOSEN", 3
@@ -76,7 +79,8 @@ def test_a_failed_session() -> None:
     document = ecs.session_document(session)
     assert document["event"]["reason"] == "no_proposal_chosen"
     assert document["event"]["category"] == ["network", "session"]
-    assert document["ike"]["outcome"] == "failed" and "messages" not in document["ike"]
+    fields = document["ike"]["session"]
+    assert fields["outcome"] == "failed" and "messages" not in fields
     record = ocsf.session_document(session)
     assert (record["activity_name"], record["status"]) == ("Open", "Failure")
     assert record["session"]["uid"] == session.initiator_spi

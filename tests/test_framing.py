@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -44,7 +44,8 @@ from ike_debuglog.framing import PREFIX_FIRST, PREFIX_RE, split_prefix
             "Mar 13 15:29:24.294 CET: x",
             "Mar 13 15:29:24.294 CET",
             True,
-            datetime(2026, 3, 13, 15, 29, 24, 294000),
+            # A zone the log names makes an instant (CET is UTC+1; see test_timezones).
+            datetime(2026, 3, 13, 15, 29, 24, 294000, tzinfo=timezone(timedelta(hours=1))),
         ),
         ("00:27:07: IPSEC(sa_request): ,", "00:27:07", None, None),
         ("1d02h: %CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is ON", "1d02h", None, None),

@@ -184,5 +184,6 @@ def test_delete_sa_block() -> None:
     assert event.remote_proxy is not None and event.remote_proxy.network == "192.168.2.0"
     assert event.local_proxy is not None and (
         event.local_proxy.prefix_length,
+        event.local_proxy.type_code,
         event.local_proxy.type,
-    ) == (24, 4)
+    ) == (24, 4, "ID_IPV4_ADDR_SUBNET")

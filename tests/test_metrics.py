@@ -8,13 +8,26 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, fixture_logs
 from prometheus_client.parser import text_string_to_metric_families
 
+from ike_debuglog import Correlator, parse_file
 from ike_debuglog.cli import main
+from ike_debuglog.correlate import REASONS, Session, correlate
+from ike_debuglog.pipeline import run
+from ike_debuglog.render.metrics import (
+    OTHER_PEER,
+    VERDICTS,
+    Metrics,
+    came_up,
+    counted_verdict,
+    final_verdict,
+    series_limit,
+)
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "show-logging-ikev2.log"
 NO_PROPOSAL = FIXTURES / "ikev2" / "composed-ipv6-initiator-no-proposal-chosen.log"
@@ -32,11 +45,6 @@ def _samples(text: str) -> Samples:
     }
 
 
-def _metrics(log: Path, capsys: pytest.CaptureFixture[str]) -> Samples:
-    assert main(["metrics", str(log), "--year", "2026"]) == 0
-    return _samples(capsys.readouterr().out)
-
-
 def _value(samples: Samples, name: str, **labels: str) -> float:
     return sum(
         value
@@ -45,17 +53,36 @@ def _value(samples: Samples, name: str, **labels: str) -> float:
     )
 
 
+def _metrics(log: Path, capsys: pytest.CaptureFixture[str], *options: str) -> Samples:
+    assert main(["metrics", str(log), "--year", "2026", *options]) == 0
+    return _samples(capsys.readouterr().out)
+
+
 def test_sessions_retransmissions_and_packets(capsys: pytest.CaptureFixture[str]) -> None:
     samples = _metrics(EXAMPLE, capsys)
     assert _value(samples, "ike_sessions_total", outcome="established") == 1
-    assert _value(samples, "ike_sessions_total", peer="203.0.113.99",
+    assert _value(samples, "ike_sessions_total", ike_version="2",
                   outcome="failed", reason="peer_not_responding") == 1  # fmt: skip
-    assert _value(samples, "ike_retransmissions_total", peer="203.0.113.99") == 1
+    assert _value(samples, "ike_retransmissions_total", ike_version="2") == 1
     assert _value(samples, "ike_packets_total", exchange="IKE_SA_INIT", direction="sent") == 3
     assert _value(samples, "ike_packets_total", exchange="IKE_AUTH", direction="received") == 1
     assert _value(samples, "ike_debuglog_events_total", kind="ikev2_packet") == 6
+    # No peer label unless asked for: behind NAT or on a hub, peers are unbounded.
+    assert not [labels for _, labels in samples if "peer" in dict(labels)]
     # No series about when this process happened to parse a line.
     assert not [name for name, _ in samples if name.endswith("_created")]
+
+
+def test_peer_labels_on_request(capsys: pytest.CaptureFixture[str]) -> None:
+    samples = _metrics(EXAMPLE, capsys, "--peer-labels", "5")
+    assert _value(samples, "ike_sessions_total", peer="203.0.113.99",
+                  outcome="failed", reason="peer_not_responding") == 1  # fmt: skip
+    assert _value(samples, "ike_sessions_total", peer="198.51.100.20", outcome="established") == 1
+    assert _value(samples, "ike_retransmissions_total", peer="203.0.113.99") == 1
+    capped = _metrics(EXAMPLE, capsys, "--peer-labels", "1")
+    assert _value(capped, "ike_sessions_total", peer="198.51.100.20", outcome="established") == 1
+    assert _value(capped, "ike_sessions_total", peer=OTHER_PEER, outcome="failed") == 1
+    assert not [labels for _, labels in capped if ("peer", "203.0.113.99") in labels]
 
 
 def test_error_notifies_by_name(capsys: pytest.CaptureFixture[str]) -> None:
@@ -123,3 +150,172 @@ def test_serving_on_a_port_in_use_is_one_line(capsys: pytest.CaptureFixture[str]
         assert main(["metrics", str(EXAMPLE), "--serve", str(port)]) == 2
     err = capsys.readouterr().err
     assert "cannot serve on 127.0.0.1" in err and err.count("\n") == 1
+
+
+# Cardinality and zeros --------------------------------------------------------------------
+
+#: The documented bound for a log of one host (docs/exports.md, "Prometheus metrics").
+ONE_HOST_SERIES = 219
+
+
+def _hub_log(tmp_path: Path, copies: int) -> Path:
+    """A hub's log with two new peers per copy of the example (one established, one not
+    answering), each with its own addresses, SPIs and session ids."""
+    template = EXAMPLE.read_text(encoding="utf-8")
+    body = template[template.index("004101:") :]
+    parts = []
+    for n in range(copies):
+        a, b = divmod(n, 250)
+        parts.append(
+            body.replace("198.51.100.20", f"10.{a}.{b}.1")
+            .replace("203.0.113.99", f"10.{a}.{b}.2")
+            .replace("6B2E91D4C07A3F58", f"{2 * n:016X}")
+            .replace("E0C4A2F9165B7D33", f"{2 * n + 1:016X}")
+            .replace("0D5C3B8E71F24A96", f"{10**9 + n:016X}")
+            .replace("SESSION ID = 41", f"SESSION ID = {2 * n + 1}")
+            .replace("SESSION ID = 42", f"SESSION ID = {2 * n + 2}")
+        )
+    log = tmp_path / "hub.log"
+    log.write_text("".join(parts), encoding="utf-8")
+    return log
+
+
+def test_thousands_of_peers_stay_under_the_documented_series(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = _hub_log(tmp_path, 1500)  # 3,000 peers
+    samples = _metrics(log, capsys)
+    assert len(samples) <= ONE_HOST_SERIES == series_limit(hosts=1)
+    assert _value(samples, "ike_sessions_total", outcome="established") == 1500
+    assert _value(samples, "ike_sessions_total", reason="peer_not_responding") == 1500
+    capped = _metrics(log, capsys, "--peer-labels", "50")
+    peers = {dict(labels).get("peer") for name, labels in capped if name == "ike_sessions_total"}
+    assert len(peers - {OTHER_PEER, ""}) == 50 and OTHER_PEER in peers
+    assert len(capped) <= series_limit(hosts=1, peer_labels=50)
+    assert _value(capped, "ike_sessions_total", peer=OTHER_PEER) == 3000 - 50
+    assert _value(capped, "ike_sessions_total") == 3000
+
+
+def test_every_family_present_at_zero_on_an_empty_log() -> None:
+    samples = _samples(Metrics().exposition().decode())
+    names = {name for name, _ in samples}
+    assert names == {
+        "ike_sessions_total", "ike_retransmissions_total", "ike_notify_errors_total",
+        "ike_packets_total", "ike_debuglog_events_total", "ike_debuglog_unrecognized_lines_total",
+    }  # fmt: skip
+    assert set(samples.values()) == {0.0}
+    for version in ("1", "2"):
+        for outcome, reason in VERDICTS:
+            assert (
+                "ike_sessions_total",
+                frozenset({("host", ""), ("ike_version", version), ("outcome", outcome),
+                           ("reason", reason)}),
+            ) in samples  # fmt: skip
+    assert {reason for outcome, reason in VERDICTS if reason} == set(REASONS)
+    kinds = {dict(labels)["kind"] for name, labels in samples if name.startswith("ike_debuglog_e")}
+    assert {"ikev2_packet", "ikev1_packet", "syslog", "unrecognized"} <= kinds
+    exchanges = {
+        dict(labels)["exchange"] for name, labels in samples if name == "ike_packets_total"
+    }
+    assert {"IKE_SA_INIT", "IKE_AUTH", "main_mode", "quick_mode"} <= exchanges
+
+
+def test_a_syslog_server_file_has_no_hostless_series(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "server.log"
+    log.write_text(
+        "Nov 26 08:00:01 hub1 1234: Nov 26 08:00:01.581 UTC: %CRYPTO-5-IKEV2_SESSION_STATUS: "
+        "Crypto tunnel v2 is UP.  Peer 198.51.100.20:500  Id: 198.51.100.20\n",
+        encoding="utf-8",
+    )
+    samples = _metrics(log, capsys)
+    hosts = {dict(labels).get("host") for _, labels in samples} - {None}
+    assert hosts == {"hub1"}
+    assert _value(samples, "ike_sessions_total", host="hub1", outcome="established") == 1
+    assert ("ike_sessions_total", frozenset({("host", "hub1"), ("ike_version", "1"),
+            ("outcome", "failed"), ("reason", "psk_mismatch")})) in samples  # fmt: skip
+
+
+# Counted when the verdict is known --------------------------------------------------------
+
+
+def _sessions(log: Path) -> list[Session]:
+    return correlate(parse_file(log, year=2026))
+
+
+def test_which_verdicts_are_final() -> None:
+    established, not_responding = _sessions(EXAMPLE)
+    assert came_up(established)
+    assert final_verdict(established, ended=False) == ("established", "")
+    # Unanswered requests may yet be answered: final only once IOS gives up.
+    assert final_verdict(not_responding, ended=False) is None
+    assert final_verdict(not_responding, ended=True) == ("failed", "peer_not_responding")
+    (no_proposal,) = _sessions(NO_PROPOSAL)
+    assert final_verdict(no_proposal, ended=False) == ("failed", "no_proposal_chosen")
+    incomplete = no_proposal.model_copy(update={"outcome": "incomplete", "reason": None,
+                                                "exchanges": []})  # fmt: skip
+    assert final_verdict(incomplete, ended=True) is None
+    # A session that came up counts as established even if its peer deletes it later.
+    deleted = established.model_copy(update={"outcome": "failed", "reason": "deleted_by_peer"})
+    assert came_up(deleted) and counted_verdict(deleted) == ("established", "")
+
+
+def _live(lines: list[str]) -> Iterator[list[str] | None]:
+    yield lines
+    yield None  # the feed went quiet: no more lines, no more log time
+
+
+def test_a_final_failure_counts_before_the_session_is_emitted() -> None:
+    lines = PSK_MISMATCH.read_text(encoding="utf-8").splitlines()
+    metrics = Metrics()
+    correlator = Correlator(watch=True)
+    emitted = []
+    for batch in run(_live(lines), year=2026):
+        metrics.observe_batch(batch)
+        emitted += list(correlator.feed_batch(batch))
+        correlator.settle(metrics.settle)
+    assert emitted == []  # the correlator still holds it (linger, idle time)
+    samples = _samples(metrics.exposition().decode())
+    assert _value(samples, "ike_sessions_total", outcome="failed", reason="psk_mismatch") == 1
+    for session in correlator.flush():  # emitted at last: not counted twice
+        metrics.observe_session(session)
+    samples = _samples(metrics.exposition().decode())
+    assert _value(samples, "ike_sessions_total") == 1
+    assert _value(samples, "ike_retransmissions_total") >= 1
+
+
+def test_settle_needs_a_watching_correlator() -> None:
+    with pytest.raises(ValueError, match="watch=True"):
+        Correlator().settle(Metrics().settle)
+
+
+def _session_counts(log: Path, *, chunk: int | None) -> Samples:
+    """The session counters of a log read whole, or fed ``chunk`` lines at a time with
+    verdicts settled after each batch, as under ``--serve``."""
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    metrics = Metrics()
+    correlator = Correlator(watch=chunk is not None)
+    feed = [lines] if chunk is None else [lines[i : i + chunk] for i in range(0, len(lines), chunk)]
+    for batch in run(iter(feed), year=2026):
+        metrics.observe_batch(batch)
+        for session in correlator.feed_batch(batch):
+            metrics.observe_session(session)
+        if chunk is not None:
+            correlator.settle(metrics.settle)
+    for session in correlator.flush():
+        metrics.observe_session(session)
+    samples = _samples(metrics.exposition().decode())
+    return {key: value for key, value in samples.items() if key[0] == "ike_sessions_total"}
+
+
+@pytest.mark.parametrize("log", fixture_logs(), ids=lambda log: log.stem)
+def test_counted_early_or_at_the_end_the_sessions_agree(log: Path) -> None:
+    assert _session_counts(log, chunk=7) == _session_counts(log, chunk=None)
+
+
+def test_a_negative_peer_cap_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["metrics", str(EXAMPLE), "--peer-labels", "-1"])
+    assert exit_.value.code == 2
+    assert "not a number of peers" in capsys.readouterr().err

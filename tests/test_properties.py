@@ -139,7 +139,7 @@ def test_sa_request_round_trip(
     assert event.remote is not None and event.remote.address == remote
     assert event.local_proxy is not None and event.local_proxy.network == net_l
     assert event.remote_proxy is not None and event.remote_proxy.port == port
-    assert event.local_proxy.protocol == proto and event.local_proxy.prefix_length == 24
+    assert event.local_proxy.protocol_code == proto and event.local_proxy.prefix_length == 24
     assert event.transforms == transforms
     assert (event.lifetime_seconds, event.lifetime_kb, event.spi) == (seconds, kb, spi)
     assert event.spi_hex == f"{spi:08X}"

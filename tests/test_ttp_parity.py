@@ -76,7 +76,7 @@ def _ttp_request(record: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _proxy(proxy: Any) -> str:
-    return f"{proxy.network}/{proxy.mask}/{proxy.protocol}/{proxy.port}"
+    return f"{proxy.network}/{proxy.mask}/{proxy.protocol_code}/{proxy.port}"
 
 
 _FUNCTIONS = {"ipsec_sa_request": "sa_request", "ipsec_validate_proposal": "validate_proposal_request",
@@ -151,3 +151,18 @@ def test_template_names_and_a_clear_error_for_an_unknown_one() -> None:
     assert all(templates.path(name).is_file() for name in templates.names())
     with pytest.raises(UsageError, match="there are: ikev1_packet, ikev2_packet"):
         templates.path("ikev3_packet")
+
+
+@pytest.mark.parametrize("log", fixture_logs(), ids=lambda p: p.stem)
+def test_ttp_templates_return_no_empty_rows(log: Path) -> None:
+    text = log.read_text(encoding="utf-8", errors="replace")
+    for name in templates.names():
+        found = templates.rows(name, text)
+        assert all(found), name
+        assert all(set(row) - {"prefix", "function", "rest", "direction"} for row in found), name
+
+
+def test_rows_of_a_log_with_nothing_to_find_is_an_empty_list() -> None:
+    assert templates.rows("ikev2_packet", "nothing here\n") == []
+    only_function = "*Nov 26 14:02:17.905: IPSEC(validate_transform_proposal): proxy identities not supported\n"  # fmt: skip
+    assert templates.rows("ipsec_sa_request", only_function) == []

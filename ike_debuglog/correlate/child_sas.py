@@ -57,9 +57,11 @@ def child_sas(events: Sequence[Event]) -> list[ChildSa]:
             child = child_for(None, None)
             for sa in event.sas:
                 child.add_spi(sa.spi_hex)
-        elif isinstance(event, Ikev1Status) and event.status == "ipsec_sa_installed" and event.spi:
+        elif isinstance(event, Ikev1Status) and event.status == "ipsec_sa_installed":
+            if event.spi_hex is None:
+                continue
             child = child_for(None, None)
-            child.add_spi(event.spi)
+            child.add_spi(event.spi_hex)
         else:
             continue
         child.lines.append(event.line)

@@ -11,15 +11,16 @@ first message starts a new session; so does a new IKEv2 initiator SPI, except fo
 retry that follows an INVALID_KE_PAYLOAD (RFC 7296 section 1.3).
 
 Streaming: a session is emitted when it has ended (deleted, or failed for good) and
-``linger`` more events have passed without touching it, or when no event has touched it
-for ``idle_seconds`` of log time; :meth:`Correlator.flush` emits the rest.  Memory holds
-the open sessions only.
+``linger`` more events have passed without touching it, or, if none of its SAs came up,
+when no event has touched it for ``idle_seconds`` of log time (a session whose SA is up
+lives, however quiet, until it is deleted or the input ends); :meth:`Correlator.flush`
+emits the rest.  Memory holds the open sessions only.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
@@ -94,6 +95,8 @@ class _Bucket:
     started_phase1: bool = False
     invalid_ke: bool = False
     emitted: bool = False
+    up: bool = False  # an SA came up: the session lives on, however quiet, until it ends
+    settled: bool = False  # accepted by a `settle` decision: not shown to one again
 
 
 class Correlator:
@@ -106,19 +109,29 @@ class Correlator:
     >>> remaining = list(correlator.flush())
 
     ``idle_seconds=None`` and ``linger=None`` keep every session open until
-    :meth:`flush` (batch correlation).
+    :meth:`flush` (batch correlation).  ``watch=True`` remembers which open sessions
+    each record touched, for :meth:`settle`.
     """
 
-    def __init__(self, *, idle_seconds: float | None = 300.0, linger: int | None = 200) -> None:
+    def __init__(
+        self, *, idle_seconds: float | None = 300.0, linger: int | None = 200, watch: bool = False
+    ) -> None:
         self.idle_seconds = idle_seconds
         self.linger = linger
+        # Open sessions touched since the last `settle` (only when watched: off the hot path).
+        self._touched: dict[int, _Bucket] | None = {} if watch else None
         self._every = max(1, min(16, (linger or 0) // 8))
         self._count = 0
         self._index = 0
-        # Least recently touched first: eviction looks at the front only.
         self._open: OrderedDict[int, _Bucket] = OrderedDict()
+        # The open sessions no SA of which came up, least recently touched first: only
+        # they end by going quiet (`idle_seconds`), and eviction looks at the front only.
+        self._quiet: OrderedDict[int, _Bucket] = OrderedDict()
         self._ended: deque[_Bucket] = deque()
         self._keys: SessionKeys[_Bucket] = SessionKeys()
+        # Peers whose session was emitted (the last `_GONE`): their late teardown records
+        # make no session of their own.
+        self._gone: OrderedDict[tuple[str | None, str], None] = OrderedDict()
         # IKEv2 records that name no session yet (policy lookups), per host: they join the
         # negotiation of the next record that names one.
         self._pending: dict[str | None, list[Event]] = {}
@@ -180,6 +193,12 @@ class Correlator:
 
     def _add(self, bucket: _Bucket, event: Event) -> None:
         self._open.move_to_end(bucket.number)
+        if not bucket.up:
+            if _comes_up(event):
+                bucket.up = True
+                self._quiet.pop(bucket.number, None)
+            else:
+                self._quiet.move_to_end(bucket.number)
         bucket.events.append(event)
         bucket.last_index = self._index
         bucket.last_time = event.timestamp or bucket.last_time
@@ -188,6 +207,22 @@ class Correlator:
             self._ended.append(bucket)
         if _closes(event):
             bucket.closed = True
+        if self._touched is not None and not bucket.settled:
+            self._touched[bucket.number] = bucket
+
+    def settle(self, decide: Callable[[Session, bool], bool]) -> None:
+        """Show ``decide`` each open session touched since the last call, as it stands
+        now (built from its records so far), and whether it has ended (deleted, or failed
+        for good); once ``decide`` returns true the session is settled and never shown
+        again.  For acting on a verdict as soon as it is known, before the session is
+        emitted (``ike-debuglog metrics --serve``).  Needs ``watch=True``."""
+        touched, self._touched = self._touched, {}
+        if touched is None:
+            raise ValueError("Correlator.settle needs a Correlator(watch=True)")
+        for number, bucket in touched.items():
+            if number in self._open and not bucket.settled:
+                session = build_session(bucket.events, bucket.version, bucket.peer)
+                bucket.settled = decide(session, bucket.ended)
 
     def _settle(self, host: str | None, bucket: _Bucket | None, count: int | None = None) -> None:
         """The first ``count`` (default: all) records waiting on ``host`` join ``bucket``
@@ -208,6 +243,7 @@ class Correlator:
         for bucket in sorted(self._open.values(), key=lambda b: b.number):
             yield self._emit(bucket)
         self._open.clear()
+        self._quiet.clear()
         self._ended.clear()
 
     # Emission ------------------------------------------------------------------------
@@ -220,7 +256,7 @@ class Correlator:
         done: list[_Bucket] = []
         if self.idle_seconds is not None and now is not None:
             # The front holds the sessions touched longest ago: stop at the first still busy.
-            for bucket in self._open.values():
+            for bucket in self._quiet.values():
                 last = bucket.last_time
                 if last is None or (now.tzinfo is None) != (last.tzinfo is None):
                     break
@@ -241,10 +277,17 @@ class Correlator:
                 break
         for bucket in sorted(done, key=lambda b: b.number):
             del self._open[bucket.number]
+            self._quiet.pop(bucket.number, None)
             yield self._emit(bucket)
 
     def _emit(self, bucket: _Bucket) -> Session:
         bucket.emitted = True
+        if bucket.peer is not None:
+            gone = self._gone
+            gone[(bucket.host, bucket.peer)] = None
+            gone.move_to_end((bucket.host, bucket.peer))
+            if len(gone) > _GONE:
+                gone.popitem(last=False)
         self._keys.retarget(bucket, None, bucket.host)
         return build_session(bucket.events, bucket.version, bucket.peer)
 
@@ -254,6 +297,7 @@ class Correlator:
         self._count += 1
         bucket = _Bucket(self._count, host, version, peer)
         self._open[bucket.number] = bucket
+        self._quiet[bucket.number] = bucket
         if peer is not None:
             self._keys.bind(host, "peer", peer, bucket)
         return bucket
@@ -265,6 +309,10 @@ class Correlator:
             into.ended = True
             self._ended.append(into)
         del self._open[bucket.number]
+        self._quiet.pop(bucket.number, None)
+        if bucket.up and not into.up:
+            into.up = True
+            self._quiet.pop(into.number, None)
         self._keys.retarget(bucket, into, bucket.host)
 
     def _by_peer(self, host: str | None, peer: str, version: int | None) -> _Bucket | None:
@@ -294,7 +342,10 @@ class Correlator:
                 return None
             bucket = self._by_peer(event.host, peer, None)
             if bucket is None and event.mnemonic == "IKEV2_SESSION_STATUS":
-                # A syslog server file may hold only these: a session each, UP or DOWN.
+                # A syslog server file may hold only these: a session each, UP or DOWN;
+                # but the DOWN of a session already emitted is its teardown, not a session.
+                if event.fields.get("state") == "DOWN" and (event.host, peer) in self._gone:
+                    return None
                 bucket = self._new(event.host, 2, peer)
             return bucket
         return None
@@ -302,6 +353,7 @@ class Correlator:
     def _ikev2(self, event: Event) -> _Bucket | None:
         host = event.host
         session_id = getattr(event, "session_id", None)
+        sa_id = getattr(event, "sa_id", None)
         spi = (
             getattr(event, "initiator_spi", None)
             if isinstance(event, Ikev2Packet | Ikev2State | Ikev2Delete)
@@ -329,7 +381,9 @@ class Correlator:
             ):
                 bucket = known  # the retry after INVALID_KE_PAYLOAD, or adopting an sa_request
         if bucket is None and spi is None and session_id is None:
-            bucket = keys.last(host, "ikev2")
+            # `(SA ID = 12)` alone: the session that id was last printed with, or the last.
+            by_sa = keys.get(host, "said", sa_id) if sa_id is not None else None
+            bucket = by_sa or keys.last(host, "ikev2")
         if bucket is None:
             if not isinstance(event, Ikev2Packet | Ikev2State) and session_id is None:
                 return None
@@ -346,20 +400,10 @@ class Correlator:
             bucket.spis.add(spi)
         if session_id is not None:
             keys.bind(host, "sid", session_id, bucket)
+        if sa_id is not None and (session_id is not None or spi):
+            keys.bind(host, "said", sa_id, bucket)
         if isinstance(event, Ikev2Packet):
-            notifies = {p.notify for p in event.payloads or []}
-            if "INVALID_KE_PAYLOAD" in notifies:
-                bucket.invalid_ke = True
-            elif event.exchange == "IKE_SA_INIT" and event.response:
-                bucket.invalid_ke = False
-            if event.exchange == "IKE_SA_INIT":
-                sent = event.direction == "sent"
-                if event.response:
-                    bucket.init_responded |= sent
-                    bucket.init_answered |= not sent
-                else:
-                    bucket.init_sent |= sent
-                    bucket.init_received |= not sent
+            _note_packet(bucket, event)
         keys.set_last(host, "ikev2", bucket)
         return bucket
 
@@ -387,10 +431,16 @@ class Correlator:
             bucket.version = 1
             bucket.started_phase1 = bucket.started_phase1 or starts
         else:
-            bucket = self._keys.get(host, "conn", conn_id) if conn_id else None
+            # A record that names its peer (`found peer pre-shared key matching`, a
+            # deletion) belongs to that peer's session, and ties its connection id to it.
+            named = getattr(event, "peer", None) if isinstance(event, Ikev1Status) else None
+            known = self._by_peer(host, named, 1) if isinstance(named, str) and named else None
+            bucket = known or (self._keys.get(host, "conn", conn_id) if conn_id else None)
             bucket = bucket or self._keys.last(host, "ikev1")
             if bucket is None:
                 return None
+            if known is not None and conn_id:
+                self._keys.bind(host, "conn", conn_id, bucket)
         if conn_id and isinstance(event, Ikev1Packet):
             self._keys.bind(host, "conn", conn_id, bucket)
         self._keys.set_last(host, "ikev1", bucket)
@@ -441,6 +491,35 @@ def _wanted(batch: RecordBatch) -> set[int]:
     return wanted
 
 
+#: IKEv1 states and statuses that say an SA came up.
+_IKEV1_UP_STATES: Final = frozenset({"IKE_P1_COMPLETE", "IKE_QM_PHASE2_COMPLETE"})
+_IKEV1_UP_STATUS: Final = frozenset({"sa_authenticated", "ipsec_sa_installed"})
+
+
+def _comes_up(event: Event) -> bool:
+    """Whether a record says an SA of its session came up: from then on the session
+    lives until it is deleted or the log ends, however long it stays quiet."""
+    kind = event.kind
+    if kind == "ikev2_session_up":
+        return True
+    if isinstance(event, Ikev2Packet):
+        # IKE_AUTH answered without an error notify (RFC 7296 section 3.10.1: below 16384).
+        return (
+            event.exchange == "IKE_AUTH"
+            and bool(event.response)
+            and not any(
+                p.notify_code is not None and p.notify_code < 16384 for p in event.payloads or []
+            )
+        )
+    if kind == "ikev1_state":
+        return getattr(event, "new_state", None) in _IKEV1_UP_STATES
+    if kind == "ikev1_status":
+        return getattr(event, "status", None) in _IKEV1_UP_STATUS
+    if isinstance(event, SyslogMessage):
+        return event.mnemonic == "IKEV2_SESSION_STATUS" and event.fields.get("state") == "UP"
+    return False
+
+
 def _about_a_certificate(event: SyslogMessage) -> bool:
     return event.facility == _CERTIFICATE_FACILITY and event.mnemonic.startswith(
         _CERTIFICATE_PREFIX
@@ -460,6 +539,8 @@ def _ends(event: Event) -> bool:
 
 #: IKEv2 records printed before a negotiation names itself (no session id or SPI yet).
 _LEADING_KINDS: Final = frozenset({"ikev2_policy", "ikev2_proposal"})
+#: How many emitted sessions' peers are remembered (see ``Correlator._gone``).
+_GONE: Final = 4096
 #: At most this many records wait per host for the negotiation they lead into.
 _PENDING: Final = 64
 #: IKEv2 status records after which IOS may give the SA's ids to a new negotiation.
@@ -469,6 +550,24 @@ _CLOSING_STATUS: Final = frozenset({"sa_deleting", "delete_all_ike_sas"})
 #: of an IKE_SA_INIT request never answered, they begin a new one.
 _OPENING_STATUS: Final = frozenset({"crypto_engine_request", "dh_queued"})
 _OPENING_POLICY: Final = frozenset({"policy_search", "policy_found", "default_policy"})
+
+
+def _note_packet(bucket: _Bucket, packet: Ikev2Packet) -> None:
+    """What an IKEv2 packet tells of its negotiation: an INVALID_KE_PAYLOAD retry to come,
+    an IKE_SA_INIT sent, received or answered (see :func:`_reused`)."""
+    notifies = {p.notify for p in packet.payloads or []}
+    if "INVALID_KE_PAYLOAD" in notifies:
+        bucket.invalid_ke = True
+    elif packet.exchange == "IKE_SA_INIT" and packet.response:
+        bucket.invalid_ke = False
+    if packet.exchange == "IKE_SA_INIT":
+        sent = packet.direction == "sent"
+        if packet.response:
+            bucket.init_responded |= sent
+            bucket.init_answered |= not sent
+        else:
+            bucket.init_sent |= sent
+            bucket.init_received |= not sent
 
 
 def _leads_in(event: Event) -> bool:

@@ -367,7 +367,7 @@ def _transform_set_rows(scope: Sequence[Event], request: IpsecSaRequest | None) 
 
 def _proxy(proxy: Proxy) -> str:
     # As IOS prints it: network/mask/protocol/port (protocol 256, or 0 on old IOS: any).
-    return f"{proxy.network}/{proxy.mask}/{proxy.protocol}/{proxy.port}"
+    return f"{proxy.network}/{proxy.mask}/{proxy.protocol_code}/{proxy.port}"
 
 
 def _selector_rows(scope: Sequence[Event], request: IpsecSaRequest | None) -> list[_Row]:

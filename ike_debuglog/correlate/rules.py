@@ -424,7 +424,7 @@ def notify_received(case: Case) -> None:
                         reason,
                         f"{event.notify} received from the peer",
                         [event.line],
-                        exchange="quick_mode" if event.protocol == 3 else None,
+                        exchange="quick_mode" if event.protocol_code == 3 else None,
                     )
                 )
 

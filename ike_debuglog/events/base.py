@@ -102,15 +102,20 @@ class Payload(Frozen):
 class Proxy(Frozen):
     """An IPsec proxy identity (traffic selector) ``network/mask/protocol/port``.
 
-    Protocol 256 (and 0 on older IOS) means any protocol.
+    ``protocol_code`` is the IP protocol number as printed, ``protocol`` its IANA keyword
+    (``UDP``); 256 (and 0 on older IOS) means any protocol and has no name.  ``type_code``
+    is the IOS proxy id type, an IKEv1 ID type (RFC 2407 section 4.6.2.1), named in
+    ``type`` (``ID_IPV4_ADDR_SUBNET``).
     """
 
     network: str
     mask: str
     prefix_length: int | None = None
-    protocol: int
+    protocol: str | None = None
+    protocol_code: int
     port: int
-    type: int | None = None
+    type: str | None = None
+    type_code: int | None = None
 
 
 class Source(Protocol):
@@ -273,13 +278,16 @@ def _endpoint(address: str, port: str | None) -> Endpoint:
 
 @lru_cache(maxsize=4096)
 def _proxy(network: str, mask: str, protocol: str, port: str, type_: str | None) -> Proxy:
+    protocol_code, type_code = int(protocol), as_int(type_)
     return Proxy.construct_checked(
         network=network,
         mask=mask,
         prefix_length=_prefix_length(mask),
-        protocol=int(protocol),
+        protocol=registry.IP_PROTOCOLS.get(protocol_code),
+        protocol_code=protocol_code,
         port=int(port),
-        type=as_int(type_),
+        type=registry.name_of(registry.IKEV1_ID_TYPES, type_code),
+        type_code=type_code,
     )
 
 

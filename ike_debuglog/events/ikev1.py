@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Self
 
+from .. import registry
 from ..grammars.ikev1 import ASA_PAYLOAD
 from . import spec
 from .base import (
@@ -157,35 +158,46 @@ class Ikev1Payload(_Ikev1):
     }
 
 
+#: Printed IKEv1 protocol ids and their names (RFC 2407 section 4.4.1).
+_IKEV1_PROTOCOLS = {str(code): name for code, name in registry.IKEV1_PROTOCOLS.items()}
+
+
 class Ikev1Notify(_Ikev1):
     """``Sending NOTIFY PROPOSAL_NOT_CHOSEN protocol 3 spi ..., message ID = ...`` (sent)
-    or ``processing NOTIFY INITIAL_CONTACT protocol 1 ...`` (received)."""
+    or ``processing NOTIFY INITIAL_CONTACT protocol 1 ...`` (received): ``protocol_code``
+    the IKEv1 protocol id, ``protocol`` its name, ``spi`` the SPI printed in decimal."""
 
     kind: Literal["ikev1_notify"] = "ikev1_notify"
     direction: Direction
     notify: str
-    protocol: int
-    spi: str | None = None
+    protocol: str | None = None
+    protocol_code: int
+    spi: int | None = None
     message_id: int | None = None
 
     SPEC: ClassVar[dict[str, spec.Spec]] = {
         **_CONTEXT,
         "direction": spec.Choose("action", "Sending", "sent", "received"),
         "notify": spec.Str("notify"),
-        "protocol": spec.Int("protocol"),
-        "spi": spec.Text("spi"),
+        "protocol": spec.Mapped("protocol", _IKEV1_PROTOCOLS),
+        "protocol_code": spec.Int("protocol"),
+        "spi": spec.Int("spi"),
         "message_id": _MESSAGE_ID,
     }
 
 
 class Ikev1Identity(_Ikev1):
     """An ``ID payload`` dump: ``type 1`` (ID_IPV4_ADDR) with ``address``, ``type 2``
-    (ID_FQDN) with ``FQDN name``; ``identity`` is whichever value was printed."""
+    (ID_FQDN) with ``FQDN name``; ``identity`` is whichever value was printed.  The ID
+    type and IP protocol come as a name (``id_type``, ``protocol``) and a number
+    (``id_type_code``, ``protocol_code``)."""
 
     kind: Literal["ikev1_identity"] = "ikev1_identity"
-    id_type: int | None = None
+    id_type: str | None = None
+    id_type_code: int | None = None
     identity: str | None = None
-    protocol: int | None = None
+    protocol: str | None = None
+    protocol_code: int | None = None
     port: int | None = None
     length: int | None = None
     next_payload: int | None = None
@@ -194,12 +206,15 @@ class Ikev1Identity(_Ikev1):
     def from_match(cls, match: Match) -> Self:
         fields: dict[str, str] = dict(get(match.result, "fields", {}))
         identity = next((value for key, value in fields.items() if key not in _ID_NUMBERS), None)
+        id_type, protocol = _number(fields.get("type")), _number(fields.get("protocol"))
         return cls.build(
             match.message,
             **cls.context(match.prefix or {}),
-            id_type=_number(fields.get("type")),
+            id_type=registry.name_of(registry.IKEV1_ID_TYPES, id_type),
+            id_type_code=id_type,
             identity=identity,
-            protocol=_number(fields.get("protocol")),
+            protocol=registry.name_of(registry.IP_PROTOCOLS, protocol),
+            protocol_code=protocol,
             port=_number(fields.get("port")),
             length=_number(fields.get("length")),
             next_payload=_number(fields.get("next-payload")),
@@ -369,6 +384,7 @@ class Ikev1Status(_Ikev1):
     port: int | None = None
     identity: str | None = None
     id_type: str | None = None
+    id_type_code: int | None = None
     profile: str | None = None
     keyring: str | None = None
     vendor: str | None = None
@@ -377,7 +393,8 @@ class Ikev1Status(_Ikev1):
     message_id: int | None = None
     state: str | None = None
     phase: int | None = None
-    spi: str | None = None
+    spi: int | None = None
+    spi_hex: str | None = None
     interface: str | None = None
     dpd_sequence: str | None = None
     error_code: int | None = None
@@ -392,8 +409,10 @@ class Ikev1Status(_Ikev1):
         "status": spec.RowName(),
         "message": spec.Body(),
         "peer": spec.NoBlanks("peer"),
-        "spi": spec.Spi32("spi"),
+        "spi": spec.HexInt("spi"),
+        "spi_hex": spec.Spi32("spi"),
         "message_id": _MESSAGE_ID,
+        "id_type_code": spec.Mapped("id_type", registry.IKEV1_ID_CODES),
         **{field: spec.Text(field) for field in _STATUS_TEXT},
         **{field: spec.Int(field) for field in _STATUS_NUMBERS},
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Self
 
+from .. import registry
 from ..matching import Parsed
 from . import spec
 from .base import (
@@ -220,12 +221,14 @@ class Ikev2SessionUp(_Ikev2):
 
 
 class Ikev2Delete(_Ikev2):
-    """``Sending``/``Processing DELETE INFO message for IPsec SA [SPI: 0x...]`` or an IKE SA."""
+    """``Sending``/``Processing DELETE INFO message for IPsec SA [SPI: 0x...]`` or an IKE SA
+    (the IPsec SPI as its value, ``spi``, and as 8 hex digits, ``spi_hex``)."""
 
     kind: Literal["ikev2_delete"] = "ikev2_delete"
     direction: Direction
     sa_type: Literal["ike", "ipsec"]
-    spi: str | None = None
+    spi: int | None = None
+    spi_hex: str | None = None
     initiator_spi: str | None = None
     responder_spi: str | None = None
 
@@ -233,17 +236,20 @@ class Ikev2Delete(_Ikev2):
         **_CONTEXT,
         "direction": spec.Choose("action", "Sending", "sent", "received"),
         "sa_type": spec.Choose("spi", None, "ipsec", "ike"),
-        "spi": spec.Spi32("spi"),
+        "spi": spec.HexInt("spi"),
+        "spi_hex": spec.Spi32("spi"),
         "initiator_spi": spec.Spi("initiator_spi"),
         "responder_spi": spec.Spi("responder_spi"),
     }
 
 
 class Ikev2Proposal(_Ikev2):
-    """``IKE Proposal: 1, SPI size: 0 (initial negotiation), Num. transforms: 4`` + names."""
+    """``IKE Proposal: 1, SPI size: 0 (initial negotiation), Num. transforms: 4`` + names
+    (``protocol`` as printed, ``protocol_code`` its IKEv2 Protocol ID)."""
 
     kind: Literal["ikev2_proposal"] = "ikev2_proposal"
     protocol: str
+    protocol_code: int | None = None
     number: int
     spi_size: int
     purpose: str | None = None
@@ -257,6 +263,8 @@ class Ikev2Proposal(_Ikev2):
             match.message,
             **cls.context(result),
             protocol=str(get(result, "protocol")),
+            # RFC 7296 section 3.3.1: the Protocol ID of the proposal substructure.
+            protocol_code=registry.IKEV2_PROTOCOL_CODES.get(str(get(result, "protocol"))),
             number=int(get(result, "number")),
             spi_size=int(get(result, "spi_size")),
             purpose=as_str(get(result, "purpose")),

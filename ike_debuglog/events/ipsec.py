@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Self
 
+from .. import registry
 from ..framing import Message
 from ..matching import Parsed
 from .base import (
@@ -50,7 +51,9 @@ class _ProposalBlock(_Identity):
     """Fields shared by ``sa_request``, ``validate_proposal_request`` and ``initialize_sas``."""
 
     direction: IpsecDirection | None = None
+    #: ``ESP`` or ``AH`` as printed; ``protocol_code`` its IP protocol number (50, 51).
     protocol: str | None = None
+    protocol_code: int | None = None
     transforms: list[str] | None = None
     mode: str | None = None
     lifetime_seconds: int | None = None
@@ -68,11 +71,13 @@ class _ProposalBlock(_Identity):
     @classmethod
     def from_parsed(cls, result: Parsed, message: Message) -> Self:
         direction = get(result, "direction")
+        protocol = as_str(get(result, "protocol"))
         return cls.build(
             message,
             **cls.identity(result),
             direction=direction.lower() if direction else None,
-            protocol=as_str(get(result, "protocol")),
+            protocol=protocol,
+            protocol_code=None if protocol is None else registry.IP_PROTOCOL_CODES.get(protocol),
             transforms=transforms_from(result),
             mode=as_str(get(result, "mode")),
             lifetime_seconds=as_int(get(result, "lifetime_seconds")),
@@ -180,22 +185,26 @@ class IpsecProposalRejected(EventBase):
 
 
 class IpsecProxyMatch(EventBase):
-    """``Crypto mapdb : proxy_match`` with the selector a crypto map was matched on."""
+    """``Crypto mapdb : proxy_match`` with the selector a crypto map was matched on
+    (``protocol_code`` the IP protocol number, 0 or 256 for any; ``protocol`` its name)."""
 
     kind: Literal["ipsec_proxy_match"] = "ipsec_proxy_match"
     local_address: str
     remote_address: str
-    protocol: int
+    protocol: str | None = None
+    protocol_code: int
     local_port: int
     remote_port: int
 
     @classmethod
     def from_parsed(cls, result: Parsed, message: Message) -> IpsecProxyMatch:
+        protocol = int(get(result, "protocol"))
         return cls.build(
             message,
             local_address=str(get(result, "local_address")),
             remote_address=str(get(result, "remote_address")),
-            protocol=int(get(result, "protocol")),
+            protocol=registry.IP_PROTOCOLS.get(protocol),
+            protocol_code=protocol,
             local_port=int(get(result, "local_port")),
             remote_port=int(get(result, "remote_port")),
         )

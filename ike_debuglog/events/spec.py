@@ -107,6 +107,15 @@ class Spi32(Raw):
 
 
 @dataclass(frozen=True)
+class HexInt(Raw):
+    """A number printed in hex (an SPI: ``0x5E39E570``) as its value, None when absent."""
+
+    def value(self, match: Match) -> Any:
+        found = get(match.result, self.name)
+        return None if found in (None, "") else int(str(found), 16)
+
+
+@dataclass(frozen=True)
 class Lower(Raw):
     """The named result in lower case, None when empty or absent."""
 
@@ -279,6 +288,7 @@ __all__ = [
     "EndpointOf",
     "FirstInt",
     "Flag",
+    "HexInt",
     "Int",
     "Lower",
     "Mapped",

@@ -104,6 +104,13 @@ def _spi(width: int) -> Callable[[Any, Names], Column]:
     return handler
 
 
+def _hex_int(field: Any, names: Names) -> Column:
+    """``spec.HexInt``: a row whose digits overflow 64 bits is marked."""
+    text = _text(names.group(field.name))
+    value = text.str.to_integer(base=16, strict=False)
+    return value, text.is_not_null() & value.is_null()
+
+
 def _lower(field: Any, names: Names) -> Column:
     return _text(names.group(field.name)).str.to_lowercase(), None
 
@@ -116,7 +123,9 @@ def _choose(field: spec.Choose, names: Names) -> Column:
 
 def _mapped(field: spec.Mapped, names: Names) -> Column:
     table = dict(field.table)
-    return names.group(field.name).replace_strict(table, default=None, return_dtype=pl.String), None
+    numbers = all(isinstance(value, int) for value in table.values())
+    kind = pl.Int64 if numbers else pl.String
+    return names.group(field.name).replace_strict(table, default=None, return_dtype=kind), None
 
 
 def _flag(field: spec.Flag, names: Names) -> Column:
@@ -295,6 +304,7 @@ _HANDLERS: Final[dict[type, Callable[[Any, Names], Column]]] = {
     spec.MessageId: _message_id,
     spec.Spi: _spi(16),
     spec.Spi32: _spi(8),
+    spec.HexInt: _hex_int,
     spec.Lower: _lower,
     spec.Choose: _choose,
     spec.Mapped: _mapped,

@@ -45,6 +45,7 @@ from ..framing import (
     Message,
     analyze_line,
     stamp_time,
+    zone_of,
 )
 from .regex import rust
 from .years import Calendar
@@ -158,7 +159,14 @@ def analyze(lines: pl.Series, year: int) -> pl.DataFrame:
         )
         | pl.col("body").str.contains(_PROMPT)
         | pl.col("body").str.contains(_NOISE),
-        continues_only=pl.col("body").str.contains(_CONTINUATION_ONLY),
+        # A continuation line a server (or unstamped `show logging`) prefixed: indented,
+        # with no device stamp of its own (framing._Prefix.indented).
+        continues_only=pl.col("body").str.contains(_CONTINUATION_ONLY)
+        | (
+            (raw_stamp.is_not_null() | pl.col("seq").is_not_null())
+            & stamped.not_()
+            & (pl.col("raw").str.slice(cut, 1) == " ")
+        ),
         ends_contents=pl.col("body").str.ends_with(PAYLOAD_CONTENTS),
     )
     # A prompt without a prefix may have a record glued on: the exact rule unglues it.
@@ -199,8 +207,9 @@ class BatchFramer:
     follow the log (see :class:`years.Calendar`), across batches and pauses.
     """
 
-    def __init__(self, year: int) -> None:
+    def __init__(self, year: int, timezone: str | None = None) -> None:
         self.year = year
+        self.timezone = timezone
         self.number = 0
         self._calendar = Calendar(year)
         self._open: _Open | None = None
@@ -215,6 +224,8 @@ class BatchFramer:
         if first == 1:
             lines = _without_mark(lines)
         facts = self._calendar.dated(analyze(lines, self.year))
+        if self.timezone is not None:
+            facts = _zoned(facts, self.timezone)
         starts = self._starts(facts)
         return self._records(facts, starts, first)
 
@@ -360,6 +371,19 @@ class BatchFramer:
             piece for text in part.get_column("pieces").to_list() for piece in text.split("\n")
         )
         held.ends_contents = _ends_contents(facts.slice(start, end - start))
+
+
+def _zoned(facts: pl.DataFrame, default: str) -> pl.DataFrame:
+    """Stamps that print no zone, or one that is not known (:func:`framing.zone_of`), take
+    ``default`` (``--timezone``); ISO stamps keep what they say."""
+    names = facts.get_column("tz").drop_nulls().unique().to_list()
+    unknown = [name for name in names if zone_of(name) is None]
+    tz = pl.col("tz")
+    return facts.with_columns(
+        tz=pl.when(pl.col("second").is_not_null() & (tz.is_null() | tz.is_in(unknown)))
+        .then(pl.lit(default, pl.String))
+        .otherwise(tz)
+    )
 
 
 def _ends_contents(facts: pl.DataFrame) -> bool:
