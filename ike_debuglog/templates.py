@@ -13,6 +13,8 @@ from pathlib import Path
 
 from .errors import UsageError
 
+Row = dict[str, str]
+
 _FOLDER = resources.files("ike_debuglog.grammars").joinpath("ttp")
 
 
@@ -37,4 +39,20 @@ def path(name: str) -> Path:
     return Path(str(_FOLDER.joinpath(f"{stem}.ttp")))
 
 
-__all__ = ["names", "path"]
+def rows(name: str, text: str) -> list[Row]:
+    """The rows the template ``name`` finds in ``text``, as one flat list; never an empty
+    row (TTP itself answers ``[[{}]]`` when nothing matches, and a dict, not a list, for a
+    single match).  Reads the whole text: TTP parses it in one go."""
+    from ttp import ttp  # imported here: only users of the templates pay for TTP
+
+    parser = ttp(data=text, template=str(path(name)))
+    parser.parse()
+    found: list[Row] = []
+    for per_input in parser.result():
+        for result in per_input:
+            for group in result.values() if isinstance(result, dict) else ():
+                found.extend(row for row in (group if isinstance(group, list) else [group]) if row)
+    return found
+
+
+__all__ = ["Row", "names", "path", "rows"]

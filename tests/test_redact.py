@@ -3,6 +3,7 @@ parses and correlates to the same sessions apart from the pseudonyms."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import re
@@ -117,3 +118,131 @@ def test_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert main(["redact", str(log), "--key", "k"]) == 0
     assert capsys.readouterr().out == first
     json.dumps(first)
+
+
+# Every position the fixtures and the shared corpus show an address, identity or name in:
+# {v4} an IPv4 address, {v6} an IPv6 one (in any spelling), {host} a plain name (FQDN
+# identity without a dot, key id, hostname), {fqdn} a domain, {user} a user part, {name}
+# a configured name (profile, keyring, trustpoint, group, tunnel group).
+POSITIONS = (
+    "ISAKMP (0): received packet from {v4} dport 500 sport 500 Global (N) NEW SA",
+    "ISAKMP: Created a peer struct for {v4masked}, peer port 500",
+    "ISAKMP: (1021): address      : {v4}",
+    "\tFQDN name    : {fqdn} ",
+    "FQDN name : {host}",
+    "KEY ID : {host}",
+    "group id : {name}",
+    "user FQDN : {user}@{fqdn}",
+    "ISAKMP: no pre-shared key based on hostname {host}!",
+    "ISAKMP:(0):: peer matches {name} profile",
+    "ISAKMP : Looking for xauth in profile {name}",
+    "ISAKMP: (0):Scanning profiles for xauth ... {name}",
+    "ISAKMP:(0): SA request profile is {name}",
+    "ISAKMP: (1003):Found ADDRESS key in keyring {name}",
+    "ISAKMP: Looking for a matching key for {v4} in {name}",
+    "ISAKMP: (1005):peer wants cert issued by cn={name},o={name2}",
+    "ISAKMP: (1005):peer wants cert issued by cn={v4}",
+    "IKEv2:(SESSION ID = 7,SA ID = 1):Searching policy based on peer's identity '{fqdn}' of type 'FQDN'",
+    "IKEv2:(SESSION ID = 7,SA ID = 1):Searching policy based on peer's identity '{host}' of type 'key id'",
+    "IKEv2:(SESSION ID = 7,SA ID = 1):Searching policy based on peer's identity '{user}@{host}' of type 'email'",
+    "IKEv2:(SESSION ID = 7,SA ID = 1):Searching policy based on peer's identity 'hostname={fqdn}' of type 'DER ASN1 DN'",
+    "IKEv2:(SESSION ID = 7,SA ID = 1):Searching policy based on peer's identity '{v6}' of type 'IPv6 address'",
+    "IKEv2:(SESSION ID = 7,SA ID = 1):Constructing IDi payload: '{v6}' of type 'IPv6 address'",
+    "IKEv2:found matching IKEv2 profile '{name}'",
+    "IKEv2:% Getting preshared key from profile keyring {name}",
+    "IKEv2:(SESSION ID = 7,SA ID = 1):Use preshared key for id {fqdn}, key len 9",
+    "IKEv2:(SESSION ID = 7,SA ID = 1):Get peer's preshared key for {v6}",
+    "IKEv2:(SESSION ID = 7,SA ID = 1):Sending Packet [To {v6}:500/From {v6b}:500/VRF i0:f0]",
+    "%CRYPTO-5-IKEV2_SESSION_STATUS: Crypto tunnel v2 is UP.  Peer {v6}:500  Id: {host}",
+    "%CRYPTO-5-IKEV2_SESSION_STATUS: Crypto tunnel v2 is UP.  Peer {v4}:500  Id: {fqdn}",
+    "%IKEV2-5-SA_UP: Session with IKE ID PAIR ({host}, {v6}) is UP",
+    "%CRYPTO-6-EZVPN_CONNECTION_UP: (Client) User={user} Group={name} Client_public_addr={v4}",
+    "IKEv2-PLAT-3: attempting to find tunnel group for ID: {v4}",
+    "IKEv2-PLAT-3: mapped to tunnel group {name} using phase 1 ID",
+    "IKEv2-PLAT-3: (172) tg_name set to: {name}",
+    "[IKEv1]Group = {name}, IP = {v4}, Username = {user}, Trustpoint: {name2}",
+    "%FTD-vpn-5-752004: Tunnel Manager dispatching a KEY_ACQUIRE message. Map Tag = {name}.",
+    "IPSEC(sa_request): ,  (key eng. msg.) OUTBOUND local= {v6}, remote= {v6b},",
+    "IPSEC: local address {v6mapped}, peer addr:{v6}, in brackets [{v6}]:4500, net {v6}/64",
+    "crypto pki trustpoint {name}; username {user}@{host} logged in",
+)
+_NAME = st.from_regex(r"[G-Z][g-z_]{3,8}-?[0-9]{0,2}", fullmatch=True)
+
+
+def _spellings(address: ipaddress.IPv6Address) -> st.SearchStrategy[str]:
+    """The ways IOS and people write one IPv6 address."""
+    zeros = ":".join(f"{int(g, 16):x}" for g in address.exploded.split(":"))
+    return st.sampled_from([address.compressed, address.compressed.upper(), address.exploded,
+                            address.exploded.upper(), zeros])  # fmt: skip
+
+
+@st.composite
+def _planted(draw: st.DrawFn) -> tuple[str, dict[str, str], ipaddress.IPv6Address]:
+    v4 = draw(st.ip_addresses(v=4).filter(lambda a: a.is_global))
+    v6 = draw(st.ip_addresses(v=6).filter(lambda a: a.is_global and a.ipv4_mapped is None))
+    v6b = draw(
+        st.ip_addresses(v=6).filter(lambda a: a.is_global and a != v6 and a.ipv4_mapped is None)
+    )
+    mapped = draw(st.ip_addresses(v=4).filter(lambda a: a.is_global))
+    labels = draw(st.lists(_NAME, min_size=2, max_size=3))
+    values = {
+        "v4": str(v4), "v4masked": ".".join([*str(v4).split(".")[:2], "x", "y"]),
+        "v6b": str(v6b), "v6mapped": f"::ffff:{mapped}", "host": draw(_NAME),
+        "fqdn": ".".join(labels).lower() + ".com", "user": draw(_NAME).lower(),
+        "name": draw(_NAME), "name2": draw(_NAME),
+    }  # fmt: skip
+    lines = []
+    for position in draw(st.lists(st.sampled_from(POSITIONS), min_size=1, max_size=12)):
+        lines.append(position.format(**values, v6=draw(_spellings(v6))))
+    values["mapped"] = str(mapped)
+    return "\n".join(lines) + "\n", values, v6
+
+
+@given(_planted())
+def test_planted_addresses_and_names_do_not_survive(planted: tuple[str, dict[str, str],
+                                                               ipaddress.IPv6Address]) -> None:  # fmt: skip
+    text, values, v6 = planted
+    redactor = Redactor(b"test key")
+    redacted = "".join(redactor.lines(text.splitlines(keepends=True)))
+    assert redacted.count("\n") == text.count("\n")
+    secrets_ = [values[k] for k in ("v4", "host", "fqdn", "user", "name", "name2", "mapped")]
+    secrets_ += [".".join(values["v4"].split(".")[:2]) + ".", *values["fqdn"].split(".")[:-1]]
+    for secret in secrets_:
+        if secret in text:
+            assert secret.lower() not in redacted.lower(), (secret, redacted)
+    for found in re.finditer(r"[0-9A-Fa-f:]{2,}", redacted):  # no spelling of the address
+        assert found[0].lower() not in {v6.compressed, v6.exploded}
+        with contextlib.suppress(ValueError):
+            assert ipaddress.IPv6Address(found[0]) not in (v6, ipaddress.IPv6Address(values["v6b"]))
+    for found in re.finditer(r"::ffff:[\d.]+", redacted, re.IGNORECASE):
+        assert ipaddress.IPv6Address(found[0]).ipv4_mapped  # still a valid address
+    # One address, one pseudonym, whatever its spelling.
+    pseudonyms = {p.lower() for o, p in redactor.mapping.items()
+                  if (a := _v6_or_none(o)) is not None and a == v6}  # fmt: skip
+    assert len(pseudonyms) <= 1
+
+
+def _v6_or_none(text: str) -> ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.IPv6Address(text)
+    except ValueError:
+        return None
+
+
+def test_one_address_one_pseudonym_in_every_form() -> None:
+    redactor = Redactor(b"k")
+    lines = ["Peer 2001:DB8:46::2:500  Id: 2001:db8:46::2",
+             "identity '2001:0db8:0046:0000:0000:0000:0000:0002' of type 'IPv6 address'",
+             "cn=2001:db8:46:0:0:0:0:2", "address:2001:db8:46::0:2",
+             "cn=203.0.113.9, 'hostname=r1.corp.com'", "Id: 203.0.113.9 Id: r1.corp.com",
+             "local ::ffff:203.0.113.9 and ::FFFF:cb00:7109",
+             "from 86.183.x.y and 91.a.b.101"]  # fmt: skip
+    out = [redactor.line(line) for line in lines]
+    found = [m[0] for line in out[:4] for m in re.finditer(r"2001:db8:[0-9a-f:]+", line, re.I)]
+    six = {_v6_or_none(a) or _v6_or_none(a.rpartition(":")[0]) for a in found}
+    assert len(six) == 1 and ":500 " in out[0]
+    four = redactor.mapping["203.0.113.9"]
+    assert out[4].startswith(f"cn={four}") and four in out[5] and f"::ffff:{four}" in out[6]
+    assert ipaddress.IPv6Address(out[6].split()[-1]).ipv4_mapped == ipaddress.IPv4Address(four)
+    assert redactor.mapping["r1.corp.com"] in out[4] and redactor.mapping["r1.corp.com"] in out[5]
+    assert "86.183" not in out[7] and "91." not in out[7] and "101" not in out[7]
