@@ -185,8 +185,8 @@ ERROR = CONTEXT + pp.Regex(r".*")("message")
 SESSION_UP = (
     CONTEXT
     + pp.Regex(
-        r"Session with IKE ID PAIR\s*\(\s*(?P<remote_identity>[^,]*?)\s*,\s*"
-        r"(?P<local_identity>[^)]*?)\s*\) is UP"
+        r"Session with IKE ID PAIR\s*+\(\s*+(?P<remote_identity>(?:[^,\s]++(?:\s++[^,\s]++)*+)?)"
+        r"\s*+,\s*+(?P<local_identity>(?:[^)\s]++(?:\s++[^)\s]++)*+)?)\s*+\) is UP"
     )
     + pp.Suppress(REST)
 )

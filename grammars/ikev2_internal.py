@@ -13,7 +13,7 @@ from typing import Final, NamedTuple
 
 import pyparsing as pp
 
-from .common import REST
+from .common import LAZY_TEXT, REST
 from .ikev2 import CONTEXT
 
 
@@ -57,7 +57,11 @@ POLICY_STEPS: Final = _steps(
             "preshared key from profile keyring",
             r"Getting preshared key from profile keyring '?(?P<keyring>[^'\s]+)'?",
         ),
-        ("peer_block", "Matched peer block", r"Matched peer block '?(?P<peer_block>[^']+?)'?\s*$"),
+        (
+            "peer_block",
+            "Matched peer block",
+            r"Matched peer block '?(?P<peer_block>(?:[^'\s]|\s++)+?)'?\s*$",
+        ),
         (
             "policy_search",
             "Searching Policy with fvrf",
@@ -168,7 +172,8 @@ STATUS_STEPS: Final = _steps(
         (
             "crypto_engine_request",
             "[IKEv2 -> Crypto Engine]",
-            r"\[IKEv2 -> Crypto Engine\] (?P<detail>.*?)(?:, DH Group (?P<dh_group>\d+))?\s*$",
+            rf"\[IKEv2 -> Crypto Engine\] (?P<detail>{LAZY_TEXT})(?:, DH Group (?P<dh_group>\d+))?"
+            r"\s*$",
         ),
         (
             "crypto_engine_result",

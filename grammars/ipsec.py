@@ -3,8 +3,11 @@
 The key engine blocks (``IPSEC(sa_request)``, ``IPSEC(validate_proposal_request)``,
 ``IPSEC(initialize_sas)``, ``IPSEC(create_sa)``, ``IPSEC(delete_sa)``) print their
 fields in a fixed order but with varying spacing, commas and, in pasted logs, comments
-between them.  Each field is an optional atomic group ``(?>(?:.*?FIELD)?)``: the skip
-before a field never backtracks, so a block parses in time linear in its length.
+between them.  Each field is an optional atomic group: a possessive skip to the first place
+its key appears, then its value read there (or the field is absent).  Nothing is read
+twice, however often a key repeats or however long a run of blanks, so a block parses in
+time linear in its length (a lazy ``.*?FIELD`` retried the value at every repeat of its
+key, and a lazy value before optional blanks rescanned every run of them).
 """
 
 from __future__ import annotations
@@ -26,23 +29,32 @@ def _split_transforms(tokens: pp.ParseResults) -> None:
         tokens["transforms"] = pp.ParseResults.List(names)  # type: ignore[no-untyped-call]
 
 
-def _field(pattern: str) -> str:
-    """An optional field anywhere ahead, matched at most once, without backtracking."""
-    return rf"(?>(?:.*?{pattern})?)"
+def _field(key: str, value: str) -> str:
+    """An optional field ahead, matched at most once: the first ``key`` decides, and
+    ``value`` is read right after it or the field is absent."""
+    return rf"(?>(?:(?:(?!{key}).)*+{key}{value})?)"
 
 
 def _endpoint(key: str, name: str) -> str:
     # IPv4 addresses carry an optional ":port"; the port is the text after the last colon.
-    return _field(rf"\b{key}\s*=\s*(?P<{name}>[^\s,]+?)(?::(?P<{name}_port>\d+))?(?=[\s,]|$)")
+    return _field(
+        rf"\b{key}\s*+=", rf"\s*+(?P<{name}>[^\s,]+?)(?::(?P<{name}_port>\d+))?(?=[\s,]|$)"
+    )
 
 
 def _proxy(key: str, name: str) -> str:
     # network/mask-or-prefix/protocol/port, e.g. 10.10.0.0/255.255.0.0/256/0 (type=4)
     return _field(
-        rf"\b{key}\s*=\s*(?P<{name}_network>[^/\s,]+)/(?P<{name}_mask>[^/\s,]+)"
-        rf"/(?P<{name}_protocol>\d+)/(?P<{name}_port>\d+)(?:\s*\(type=(?P<{name}_type>\d+)\))?"
+        rf"\b{key}\s*+=",
+        rf"\s*+(?P<{name}_network>[^/\s,]++)/(?P<{name}_mask>[^/\s,]++)"
+        rf"/(?P<{name}_protocol>\d++)/(?P<{name}_port>\d++)(?:\s*+\(type=(?P<{name}_type>\d++)\))?",
     )
 
+
+#: A transform text: words up to a comma, an opening parenthesis (the mode) or
+#: ``lifedur``, blanks after the last word left out; possessive, so a long run of blanks
+#: is read once.
+_TRANSFORM_TEXT = r"(?:(?!lifedur)[^(,\s]|\s++(?![(,]|lifedur|$))*+"
 
 _IDENTITY = (
     _endpoint("(?:local|src)", "local")
@@ -52,18 +64,19 @@ _IDENTITY = (
 )
 
 _PROPOSAL_FIELDS = (
-    _field(r"\(key eng\. msg\.\)\s*(?P<direction>INBOUND|OUTBOUND)?")
+    _field(r"\(key eng\. msg\.\)", r"\s*+(?P<direction>INBOUND|OUTBOUND)?")
     + _IDENTITY
-    + _field(r"\bprotocol\s*=\s*(?P<protocol>[A-Za-z]+)")
+    + _field(r"\bprotocol\s*+=", r"\s*+(?P<protocol>[A-Za-z]+)")
     + _field(
-        r"\btransform\s*=\s*(?P<transform>(?:(?!lifedur|\().)*?)\s*"
-        r"(?:\((?P<mode>[A-Za-z\-]+)\))?\s*(?:,|(?=lifedur)|$)"
+        r"\btransform\s*+=",
+        rf"\s*+(?P<transform>{_TRANSFORM_TEXT})\s*+(?:\((?P<mode>[A-Za-z\-]+)\))?\s*+"
+        r"(?:,|(?=lifedur)|$)",
     )
-    + _field(r"\blifedur\s*=\s*(?P<lifetime_seconds>\d+)s and (?P<lifetime_kb>\d+)kb")
-    + _field(r"\bspi\s*=\s*0x(?P<spi_hex>[0-9A-Fa-f]+)\((?P<spi>\d+)\)")
-    + _field(r"\bconn_id\s*=\s*(?P<conn_id>\d+)")
-    + _field(r"\bkeysize\s*=\s*(?P<keysize>\d+)")
-    + _field(r"\bflags\s*=\s*(?P<flags>0x[0-9A-Fa-f]+)")
+    + _field(r"\blifedur\s*+=", r"\s*+(?P<lifetime_seconds>\d+)s and (?P<lifetime_kb>\d+)kb")
+    + _field(r"\bspi\s*+=", r"\s*+0x(?P<spi_hex>[0-9A-Fa-f]+)\((?P<spi>\d+)\)")
+    + _field(r"\bconn_id\s*+=", r"\s*+(?P<conn_id>\d+)")
+    + _field(r"\bkeysize\s*+=", r"\s*+(?P<keysize>\d+)")
+    + _field(r"\bflags\s*+=", r"\s*+(?P<flags>0x[0-9A-Fa-f]+)")
 )
 
 #: ``IPSEC(sa_request): , (key eng. msg.) OUTBOUND local= 10.11.6.2:500, remote= ...,
@@ -91,12 +104,15 @@ REQUEST_TIMER = pp.Regex(
 SA_BLOCK = with_fields(
     pp.Regex(
         r"IPSEC\((?P<function>create_sa|delete_sa)\):\s*(?P<action>sa created|deleting SA)?,?"
-        + _field(r"\bsa_dest\s*=\s*(?P<sa_destination>[^\s,]+)")
-        + _field(r"\bsa_prot(?:o)?\s*=\s*(?P<sa_protocol>\d+)")
-        + _field(r"\bsa_spi\s*=\s*0x(?P<spi_hex>[0-9A-Fa-f]+)\((?P<spi>\d+)\)")
-        + _field(r"\bsa_trans\s*=\s*(?P<transform>[^,]*?)\s*,")
-        + _field(r"\bsa_conn_id\s*=\s*(?P<conn_id>\d+)")
-        + _field(r"\bsa_lifetime\(k/sec\)\s*=\s*\((?P<lifetime_kb>\d+)/(?P<lifetime_seconds>\d+)\)")
+        + _field(r"\bsa_dest\s*+=", r"\s*+(?P<sa_destination>[^\s,]+)")
+        + _field(r"\bsa_prot(?:o)?\s*+=", r"\s*+(?P<sa_protocol>\d+)")
+        + _field(r"\bsa_spi\s*+=", r"\s*+0x(?P<spi_hex>[0-9A-Fa-f]+)\((?P<spi>\d+)\)")
+        + _field(r"\bsa_trans\s*+=", r"\s*+(?P<transform>(?:[^,\s]++(?:\s++[^,\s]++)*+)?)\s*+,")
+        + _field(r"\bsa_conn_id\s*+=", r"\s*+(?P<conn_id>\d+)")
+        + _field(
+            r"\bsa_lifetime\(k/sec\)\s*+=",
+            r"\s*+\((?P<lifetime_kb>\d+)/(?P<lifetime_seconds>\d+)\)",
+        )
         + _IDENTITY
         + r".*"
     ),
@@ -108,7 +124,7 @@ SA_BLOCK = with_fields(
 PROPOSAL_REJECTED = with_fields(
     pp.Regex(
         r"IPSEC\(ipsec_process_proposal\):\s*transform proposal not supported for identity:\s*"
-        r"\{\s*(?P<transform>[^}]*?)\s*\}"
+        r"\{\s*+(?P<transform>(?:[^}\s]++(?:\s++[^}\s]++)*+)?)\s*+\}"
     ),
     _split_transforms,
 )

@@ -34,7 +34,10 @@ def _parser() -> argparse.ArgumentParser:
         help="log file(s), or - for standard input; several are parsed in parallel",
     )
     events.add_argument(
-        "--workers", type=int, default=None, help="processes for several files (default: CPUs)"
+        "--workers",
+        type=_count_of_workers,
+        default=None,
+        help="processes for several files (default: CPUs)",
     )
     events.add_argument(
         "--format",
@@ -87,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     metrics.add_argument(
         "--serve",
-        type=int,
+        type=_port,
         metavar="PORT",
         default=None,
         help="serve /metrics on this port while following the file (or standard input)",
@@ -163,6 +166,26 @@ def _count_of_peers(text: str) -> int:
     if count < 0:
         raise argparse.ArgumentTypeError(f"not a number of peers: {text!r} (0 or more)")
     return count
+
+
+def _count_of_workers(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"not a number of processes: {text!r} (1 or more)")
+    return count
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port: {text!r} (0 to 65535)")
+    return port
 
 
 def _zone(text: str) -> str:

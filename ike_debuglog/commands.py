@@ -21,7 +21,6 @@ from contextlib import closing
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from prometheus_client import start_http_server
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -31,12 +30,12 @@ from .errors import InputError, UsageError
 from .events import Event
 from .parse import _checked_files, in_workers, parse_file_batches
 from .pipeline import run
-from .reading import LogReader, open_log
+from .reading import LogReader, open_log, reader_of
 from .redact import Redactor
 from .render import ecs, ocsf
 from .render.jsonl import write_batch
 from .render.ladder import mermaid_ladder, text_ladder
-from .render.metrics import Metrics
+from .render.metrics import Metrics, serve
 from .render.schema import output_schema
 from .render.sessions import diagnosis, sessions_table
 from .render.table import drift_table, events_table
@@ -82,7 +81,7 @@ def _with_progress(reader: LogReader, path: str) -> Iterator[list[str]]:
 
 def _reader(path: str) -> LogReader:
     """A file's lines, or standard input's, by the reading policy."""
-    return LogReader(sys.stdin.buffer, name="standard input") if path == "-" else open_log(path)
+    return reader_of(sys.stdin.buffer, "standard input") if path == "-" else open_log(path)
 
 
 def _console(out: TextIO) -> Console:
@@ -113,14 +112,15 @@ def _batches(
         yield from run(follow_reader(path), year=year, timezone=timezone)
         return
     if _live_stdin(path):
-        yield from run(pipe_reader(sys.stdin.buffer), year=year, timezone=timezone)
-        return
-    reader = _reader(path)
-    with closing(reader):
-        show = progress and wants_progress(path, sys.stderr, json_output=False)
-        yield from run(
-            _with_progress(reader, path) if show else reader.batches(), year=year, timezone=timezone
-        )
+        reading: list[LogReader] = []
+        yield from run(pipe_reader(sys.stdin.buffer, reading=reading), year=year, timezone=timezone)
+        reader = reading[0]
+    else:
+        reader = _reader(path)
+        with closing(reader):
+            show = progress and wants_progress(path, sys.stderr, json_output=False)
+            batches = _with_progress(reader, path) if show else reader.batches()
+            yield from run(batches, year=year, timezone=timezone)
     if reader.lines == 0:
         raise InputError(f"{reader.name}: empty, no lines to read")
     if notes is not None and reader.describe():
@@ -307,48 +307,92 @@ def _sessions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _lines(path: Path, wanted: set[int]) -> dict[int, str]:
-    """The text of the given line numbers, in one pass over the file."""
+def _lines(lines: Iterable[str], wanted: set[int]) -> dict[int, str]:
+    """The text of the given line numbers, in one pass over the input's lines."""
     found: dict[int, str] = {}
     if not wanted:
         return found
     last = max(wanted)
-    with closing(open_log(path)) as reader:  # the same lines the parser read
-        for number, line in enumerate(reader, start=1):
-            if number in wanted:
-                found[number] = line.strip()
-            if number >= last:
-                break
+    for number, line in enumerate(lines, start=1):
+        if number in wanted:
+            found[number] = line.strip()
+        if number >= last:
+            break
     return found
 
 
+def _kept_lines(
+    source: Iterable[list[str] | None], copy: IO[str] | None
+) -> Iterator[list[str] | None]:
+    """The batches of lines of ``source``, each line also written to ``copy`` (if any) as
+    it goes by: the evidence ``diagnose`` quotes, from an input that cannot be read twice
+    (standard input, a named pipe, ``<(...)``)."""
+    for lines in source:
+        if lines is not None and copy is not None:
+            copy.writelines(line.replace("\n", " ") + "\n" for line in lines)
+        yield lines
+
+
+def _regular_file(path: str) -> bool:
+    try:
+        return path != "-" and stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _diagnose_lines(args: argparse.Namespace) -> Iterator[list[str] | None]:
+    """The input's batches of lines, read once, as :func:`_batches` reads them."""
+    if _live_stdin(args.file):
+        reading: list[LogReader] = []
+        yield from pipe_reader(sys.stdin.buffer, reading=reading)
+        if not reading or reading[0].lines == 0:
+            raise InputError("standard input: empty, no lines to read")
+        return
+    reader = _reader(args.file)
+    with closing(reader):
+        show = args.file != "-" and wants_progress(args.file, sys.stderr, json_output=False)
+        yield from _with_progress(reader, args.file) if show else reader.batches()
+    if reader.lines == 0:
+        raise InputError(f"{reader.name}: empty, no lines to read")
+
+
 def _diagnose(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory() as spool:
-        path = Path(args.file)
-        if args.file == "-":  # evidence lines are read back: keep a copy of the pipe
-            path = Path(spool) / "stdin.log"
-            with path.open("wb") as copy:
-                shutil.copyfileobj(sys.stdin.buffer, copy)
-        batches = _batches(str(path), args.year, args.timezone, progress=args.file != "-")
-        # Only the sessions in trouble are kept: the established ones are counted.
-        counts: Counter[str] = Counter()
-        troubled = []
-        for session in Correlator().run_batches(batches):
+    # Sessions stream by: the established are counted, the others spooled to disk as they
+    # are emitted (memory holds an offset per session in trouble and the evidence line
+    # numbers, not the sessions); the lines of an input that cannot be read twice go to a
+    # copy as they are read.
+    counts: Counter[str] = Counter()
+    troubled: list[tuple[int, int]] = []  # (session id, offset in the spool)
+    wanted: set[int] = set()
+    out = sys.stdout
+    with (
+        tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace", newline="\n") as copy,
+        tempfile.TemporaryFile("w+b") as spool,
+    ):
+        again = _regular_file(args.file)  # a file is read again for its evidence, not copied
+        lines = _kept_lines(_diagnose_lines(args), None if again else copy)
+        for session in Correlator().run_batches(run(lines, year=args.year, timezone=args.timezone)):
             counts[session.outcome] += 1
             if session.outcome != "established":
-                troubled.append(session)
-        troubled.sort(key=lambda s: s.id)
-        text = _lines(path, {n for s in troubled for f in s.findings for n in f.evidence})
-    report: list[str] = []
-    for session in troubled:
-        report.extend([*diagnosis(session, text.get), ""])
+                troubled.append((session.id, spool.tell()))
+                spool.write(session.model_dump_json().encode() + b"\n")
+                wanted.update(n for f in session.findings for n in f.evidence)
+        if again:
+            with closing(open_log(args.file)) as reader:  # the same lines the parser read
+                text = _lines(reader, wanted)
+        else:
+            copy.seek(0)
+            text = _lines(copy, wanted)
+        for _, offset in sorted(troubled):
+            spool.seek(offset)
+            session = Session.model_validate_json(spool.readline())
+            out.write("\n".join([*diagnosis(session, text.get), ""]) + "\n")
     summary = ", ".join(
         f"{counts[o]} {o}" for o in ("established", "failed", "incomplete") if counts[o]
     )
     total = counts.total()
     noun = "session" if total == 1 else "sessions"
-    report.append(f"{total} {noun}" + (f": {summary}" if summary else ""))
-    sys.stdout.write("\n".join(report) + "\n")
+    out.write(f"{total} {noun}" + (f": {summary}" if summary else "") + "\n")
     return EXIT_FAILED if troubled else EXIT_OK
 
 
@@ -406,22 +450,38 @@ def _metrics(args: argparse.Namespace) -> int:
         open_log(args.file).close()  # a missing or binary file is an error before serving
         live = run(follow_reader(args.file), year=args.year, timezone=args.timezone)
     try:
-        start_http_server(args.serve, addr=args.bind, registry=metrics.registry)
-    except OSError as error:
-        raise UsageError(f"cannot serve on {args.bind}:{args.serve}: {error.strerror}") from error
-    print(f"serving http://{args.bind}:{args.serve}/metrics", file=sys.stderr, flush=True)
+        server = serve(metrics, args.serve, args.bind)
+    except (OSError, OverflowError) as error:
+        why = getattr(error, "strerror", None) or error
+        raise UsageError(f"cannot serve on {args.bind}:{args.serve}: {why}") from error
+    port = server.server_address[1]  # the one taken, with --serve 0
+    print(f"serving http://{args.bind}:{port}/metrics", file=sys.stderr, flush=True)
     _count(live, metrics, live=True)
     return EXIT_OK
 
 
 def _redact(args: argparse.Namespace) -> int:
     redactor = Redactor(args.key.encode() if args.key is not None else None)
+    if args.mapping is not None:
+        _writable(args.mapping)  # before the log is written, not after
     with closing(_reader(args.file)) as reader:
         sys.stdout.writelines(redactor.lines(reader))
     sys.stdout.flush()
     if args.mapping is not None:
-        args.mapping.write_text(json.dumps(redactor.mapping, indent=2) + "\n", encoding="utf-8")
+        text = json.dumps(redactor.mapping, indent=2) + "\n"
+        try:
+            args.mapping.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"{args.mapping}: cannot write ({error.strerror})") from error
     return EXIT_OK
+
+
+def _writable(path: Path) -> None:
+    """A file can be written at ``path``: its folder exists and it is not a folder."""
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory; give a file name for --mapping")
+    if not path.parent.is_dir():
+        raise UsageError(f"{path.parent}: no such folder for --mapping")
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -476,7 +476,12 @@ def event_from_message(message: Message) -> Event:
             target = record.view(rule.on)
             result = None if target is None else run(rule.grammar, target)
             if result is not None:
-                return rule.event(Match(result, message, rule.name, record.prefix))
+                try:
+                    return rule.event(Match(result, message, rule.name, record.prefix))
+                except (ValueError, OverflowError):
+                    # A value no model can hold (a number of thousands of digits): the
+                    # record is reported as it is, never a crash.
+                    break
             if rule.final:
                 break
     return Unrecognized.from_message(message, look_of(text))

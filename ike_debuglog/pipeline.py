@@ -58,12 +58,13 @@ class Pipeline:
 
     def quiet(self) -> Iterator[RecordBatch]:
         """The input paused (a live feed said nothing for a while): close the open record
-        and settle the IKEv1 packets still waiting with what is known."""
-        yield from self._scan(self._framer.flush(), settle=True)
+        (unless it stops in the middle of a block: the rest is still to come) and settle
+        the IKEv1 packets still waiting with what is known."""
+        yield from self._scan(self._framer.flush(pause=True), settle=True)
 
     def finish(self) -> Iterator[RecordBatch]:
-        """The input ended."""
-        yield from self.quiet()
+        """The input ended: close everything."""
+        yield from self._scan(self._framer.flush(), settle=True)
 
     def _scan(self, records: pl.DataFrame, *, settle: bool = False) -> Iterator[RecordBatch]:
         if not records.is_empty():
@@ -129,6 +130,8 @@ def line_batches(lines: Iterable[str | bytes], size: int = BATCH_LINES) -> Itera
     batch: list[str] = []
     for raw in lines:
         text = raw if isinstance(raw, str) else decode_line(raw)[0]
+        if text.startswith("\ufeff"):  # a Windows-saved log concatenated to another
+            text = text.lstrip("\ufeff")
         batch.append(text[:-1] if text.endswith("\n") else text)
         if len(batch) >= size:
             yield batch

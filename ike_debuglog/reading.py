@@ -11,6 +11,13 @@ The first stage of the pipeline, before framing.  The policy (docs/input.md):
   Windows tools write it: smart quotes, accented names) when every byte is defined
   there, else with U+FFFD in place of each bad byte.  Both cases are counted, never
   dropped.
+- A physical line is cut at LINE_LIMIT bytes (characters, for UTF-16 and UTF-32 input):
+  its head is kept, the rest dropped and counted (:attr:`LogReader.cut_lines`), so that
+  a line of hundreds of megabytes (a NUL hole in a sparse file) costs no more than
+  its head.  Batches hold at most BATCH_LINES lines, so memory is bounded whatever the
+  input: ten million blank lines, a compression bomb of newlines.
+- A byte order mark at the start of any line is dropped: Windows-saved logs
+  concatenated carry one in the middle.
 - Known binary formats (zip, pcap, pcapng, ELF, PNG, PDF) and input whose first block
   is more than a tenth NUL bytes are refused with :class:`InputError`: not a log.
 """
@@ -25,7 +32,7 @@ import lzma
 from collections.abc import Callable, Iterator
 from os import PathLike
 from pathlib import Path
-from typing import BinaryIO, Final, Protocol, TypeVar
+from typing import BinaryIO, Final, Generic, Protocol, TypeVar
 
 from .errors import InputError
 
@@ -33,6 +40,14 @@ from .errors import InputError
 SNIFF_BYTES: Final = 8192
 #: Bytes of input read and decoded at once.
 BATCH_BYTES: Final = 4 << 20
+#: Lines of input in a batch at most: framing costs by the line, so a batch of short or
+#: blank lines must hold fewer than 4 MB would.
+BATCH_LINES: Final = 1 << 16
+#: Bytes of a physical line kept (characters, for UTF-16 and UTF-32 input); the rest of
+#: a longer line is dropped and counted.  No Cisco debug line comes near it.
+LINE_LIMIT: Final = 1 << 16
+#: Bytes read at once from a live feed.
+LIVE_BYTES: Final = 1 << 20
 
 
 _Chunk = TypeVar("_Chunk", str, bytes)
@@ -132,18 +147,77 @@ def _utf16_without_mark(head: bytes) -> str | None:
     return None
 
 
-def _whole_lines(read: Callable[[int], _Chunk], size: int, end: _Chunk) -> Iterator[_Chunk]:
+class _Lines(Generic[_Chunk]):
+    """Chunks of input into chunks of whole lines.  The line not yet ended is held, at
+    most LINE_LIMIT of it: past that its head is kept and the rest skipped up to its end,
+    so a line without an end in sight (a NUL hole) never fills memory."""
+
+    def __init__(self, end: _Chunk) -> None:
+        self.end: _Chunk = end
+        self.rest: _Chunk = end[:0]
+        self.skipping = False
+        #: Lines cut here, their rest skipped.
+        self.cut = 0
+
+    def feed(self, chunk: _Chunk) -> _Chunk:
+        """The lines that ``chunk`` completes (with the line ends)."""
+        if self.skipping:
+            at = chunk.find(self.end)
+            if at < 0:
+                return self.end[:0]
+            chunk, self.skipping = chunk[at:], False
+        data = self.rest + chunk
+        cut = data.rfind(self.end) + 1
+        self.rest = data[cut:]
+        if len(self.rest) > LINE_LIMIT:
+            self.rest, self.skipping = _head(self.rest), True
+            self.cut += 1
+        return data[:cut]
+
+    def take_rest(self) -> _Chunk:
+        """The line not ended, given up as it is (the input ended)."""
+        rest, self.rest, self.skipping = self.rest, self.end[:0], False
+        return rest
+
+
+def _head(line: _Chunk) -> _Chunk:
+    """The first LINE_LIMIT bytes or characters of a line; bytes end where a UTF-8
+    character does, so that the head decodes as the whole line would."""
+    if isinstance(line, str):
+        return line[:LINE_LIMIT]
+    size = LINE_LIMIT
+    while size > LINE_LIMIT - 3 and line[size] & 0xC0 == 0x80:
+        size -= 1
+    return line[:size]
+
+
+def _whole_lines(
+    read: Callable[[int], _Chunk], size: int, lines: _Lines[_Chunk]
+) -> Iterator[_Chunk]:
     """What ``read`` gives, in chunks of about ``size`` that end at a line end (the last
-    one at the end of the input, whatever it ends with)."""
-    rest = end[:0]
+    one at the end of the input, whatever it ends with), of at most BATCH_LINES lines."""
     while chunk := read(size):
-        chunk = rest + chunk
-        cut = chunk.rfind(end) + 1
-        if cut:
-            yield chunk[:cut]
-        rest = chunk[cut:]
-    if rest:
+        if whole := lines.feed(chunk):
+            yield from _by_lines(whole, lines.end)
+    if rest := lines.take_rest():
         yield rest
+
+
+def _by_lines(chunk: _Chunk, end: _Chunk) -> Iterator[_Chunk]:
+    """A chunk of whole lines in pieces of at most BATCH_LINES lines."""
+    if chunk.count(end) <= BATCH_LINES:
+        yield chunk
+        return
+    start = 0
+    while start < len(chunk):
+        stop = start
+        for _ in range(BATCH_LINES):
+            stop = chunk.find(end, stop) + 1
+            if not stop:
+                stop = len(chunk)
+                break
+        yield chunk[start:stop]
+        start = stop
 
 
 class LogReader:
@@ -162,6 +236,7 @@ class LogReader:
         self.windows_1252_lines = 0
         #: Lines with bytes valid in neither, replaced by U+FFFD.
         self.replaced_lines = 0
+        self._cut = 0
         self._source = handle
         source: _Readable = handle
         head = _read_head(source, live=live)
@@ -186,17 +261,22 @@ class LogReader:
         self._raw = _Replay(head[len(self._bom) :], source)
         self._stream = io.BufferedReader(self._raw, 1 << 16)
         self._unterminated = False
-        # Live reading: the bytes of a line not yet ended, and the decoder of a text that
-        # is not UTF-8 (which may stop in the middle of a character).
-        self._pending = b""
+        # The line not yet ended, as bytes or (input that is not UTF-8) as text, and the
+        # decoder of a live text that is not UTF-8 (which may stop inside a character).
+        self._byte_lines = _Lines(b"\n")
+        self._text_lines = _Lines("\n")
         self._text_decoder = (
             None
             if self.encoding == "utf-8"
             else codecs.getincrementaldecoder(self.encoding)(errors="replace")
         )
-        self._text_pending = ""
         #: A live feed reached its end (a pipe was closed).
         self.ended = False
+
+    @property
+    def cut_lines(self) -> int:
+        """Lines longer than LINE_LIMIT, of which only the head was kept."""
+        return self._cut + self._byte_lines.cut + self._text_lines.cut
 
     @property
     def bytes_read(self) -> int:
@@ -231,32 +311,59 @@ class LogReader:
             ) from error
 
     def _byte_batches(self, size: int) -> Iterator[list[str]]:
-        for chunk in _whole_lines(self._stream.read, size, b"\n"):
+        for chunk in _whole_lines(self._stream.read, size, self._byte_lines):
             yield self._decoded(chunk)
 
     def _decoded(self, chunk: bytes) -> list[str]:
         try:
-            lines = self._split(chunk.decode("utf-8"))
+            text = chunk.decode("utf-8")
         except UnicodeDecodeError:
-            lines = []
-            for raw in self._split(chunk):
-                try:
-                    lines.append(raw.decode("utf-8"))
-                except UnicodeDecodeError:
-                    line, how = decode_line(raw)
-                    if how == "windows-1252":
-                        self.windows_1252_lines += 1
-                    else:
-                        self.replaced_lines += 1
-                    lines.append(line)
+            lines = [self._line_of(raw) for raw in self._split(chunk)]
+        else:
+            lines = self._split(text)
+            if len(chunk) > LINE_LIMIT // 4:
+                lines = self._cut_utf8(lines)
+            if "\ufeff" not in text:
+                self.lines += len(lines)
+                return lines
         self.lines += len(lines)
-        return lines
+        return _unmarked(lines)
+
+    def _line_of(self, raw: bytes) -> str:
+        """One line of a chunk that is not UTF-8 throughout, cut and decoded."""
+        if len(raw) > LINE_LIMIT:
+            raw = _head(raw)
+            self._cut += 1
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        line, how = decode_line(raw)
+        if how == "windows-1252":
+            self.windows_1252_lines += 1
+        else:
+            self.replaced_lines += 1
+        return line
+
+    def _cut_utf8(self, lines: list[str]) -> list[str]:
+        """Lines of more than LINE_LIMIT bytes of UTF-8 cut to their head (a character
+        is at most four bytes: shorter lines need no look)."""
+        if max(map(len, lines), default=0) <= LINE_LIMIT // 4:
+            return lines
+        kept = []
+        for line in lines:
+            if len(line) > LINE_LIMIT // 4 and len(raw := line.encode("utf-8")) > LINE_LIMIT:
+                self._cut += 1
+                kept.append(_head(raw).decode("utf-8"))
+            else:
+                kept.append(line)
+        return kept
 
     def _text_batches(self, size: int) -> Iterator[list[str]]:
         text = io.TextIOWrapper(
             self._stream, encoding=self.encoding, errors="replace", newline="\n"
         )
-        for chunk in _whole_lines(text.read, size, "\n"):
+        for chunk in _whole_lines(text.read, size, self._text_lines):
             yield self._counted(self._split(chunk))
 
     def _split(self, chunk: _Chunk) -> list[_Chunk]:
@@ -268,7 +375,7 @@ class LogReader:
             lines.append(last)
         return lines
 
-    def read_available(self, size: int = BATCH_BYTES) -> list[str]:
+    def read_available(self, size: int = LIVE_BYTES) -> list[str]:
         """Live reading: the complete lines of what one read gives now (at most ``size``
         bytes), decoded by the same policy; ``[]`` at the end of what there is so far
         (:attr:`ended` tells a closed pipe).  Read only when input is ready: on a pipe
@@ -286,14 +393,10 @@ class LogReader:
         self.ended = False
         data = bytes(buffer[:count])
         if self._text_decoder is not None:
-            text = self._text_pending + self._text_decoder.decode(data)
-            cut = text.rfind("\n") + 1
-            self._text_pending = text[cut:]
-            return self._counted(self._split(text[:cut])) if cut else []
-        data = self._pending + data
-        cut = data.rfind(b"\n") + 1
-        self._pending = data[cut:]
-        return self._decoded(data[:cut]) if cut else []
+            text = self._text_lines.feed(self._text_decoder.decode(data))
+            return self._counted(self._split(text)) if text else []
+        whole = self._byte_lines.feed(data)
+        return self._decoded(whole) if whole else []
 
     @property
     def held(self) -> bool:
@@ -302,23 +405,34 @@ class LogReader:
         return bool(self._raw.head)
 
     def read_partial(self) -> list[str]:
-        """Live reading: the line the writer has not ended yet, taken as it is (a feed that
-        went quiet), or ``[]``."""
+        """Live reading: the line the input ended without ending, taken as it is (a pipe that
+        closed, a file rotated away), or ``[]``.  A feed that only went quiet keeps it:
+        the writer may be in the middle of the line."""
         if self._text_decoder is not None:
-            text, self._text_pending = self._text_pending, ""
+            text = self._text_lines.take_rest() + self._text_decoder.decode(b"", final=True)
             return self._counted(self._split(text)) if text else []
-        data, self._pending = self._pending, b""
+        data = self._byte_lines.take_rest()
         return self._decoded(data) if data else []
 
     def _counted(self, lines: list[str]) -> list[str]:
+        """Lines of a text that is not UTF-8: counted, cut, byte order marks dropped."""
         self.lines += len(lines)
         self.replaced_lines += sum(1 for line in lines if "\ufffd" in line)
-        return lines
+        if max(map(len, lines), default=0) > LINE_LIMIT:
+            self._cut += sum(1 for line in lines if len(line) > LINE_LIMIT)
+            lines = [line[:LINE_LIMIT] for line in lines]
+        return _unmarked(lines)
 
     def close(self) -> None:
         """Close the stream and the file under it."""
         self._stream.close()
         self._source.close()
+
+    def __enter__(self) -> LogReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def describe(self) -> str:
         """What reading took, for a summary line: empty when it was plain UTF-8."""
@@ -331,7 +445,17 @@ class LogReader:
             notes.append(f"{_lines(self.windows_1252_lines)} read as Windows-1252")
         if self.replaced_lines:
             notes.append(f"{_lines(self.replaced_lines)} with undecodable bytes replaced")
+        if self.cut_lines:
+            notes.append(f"{_lines(self.cut_lines)} cut at {LINE_LIMIT:,} bytes")
         return ", ".join(notes)
+
+
+def _unmarked(lines: list[str]) -> list[str]:
+    """Lines without a byte order mark at their start: a Windows-saved log concatenated
+    to another carries one in the middle, which would hide the start of its record."""
+    if not any(line.startswith("\ufeff") for line in lines):
+        return lines
+    return [line.lstrip("\ufeff") for line in lines]
 
 
 def _lines(count: int) -> str:
@@ -352,13 +476,19 @@ def open_log(path: str | PathLike[str]) -> LogReader:
         raise InputError(f"{file_path}: permission denied") from error
     except OSError as error:
         raise InputError(f"{file_path}: {error.strerror or error}") from error
+    return reader_of(handle, str(file_path))
+
+
+def reader_of(handle: BinaryIO, name: str) -> LogReader:
+    """A :class:`LogReader` over an open binary stream (a file, standard input); raises
+    :class:`InputError` when its first bytes cannot be read (a cut gzip header, say)."""
     try:
-        return LogReader(handle, name=str(file_path))
+        return LogReader(handle, name=name)
     except (InputError, OSError, EOFError, lzma.LZMAError) as error:
         handle.close()
         if isinstance(error, InputError):
             raise
-        raise InputError(f"{file_path}: cannot be read ({error})") from error
+        raise InputError(f"{name}: cannot be read ({error})") from error
 
 
-__all__ = ["LogReader", "decode_line", "open_log"]
+__all__ = ["LogReader", "decode_line", "open_log", "reader_of"]

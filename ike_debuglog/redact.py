@@ -31,6 +31,7 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator
 from typing import Final
 
+from .errors import IkeDebuglogError
 from .framing import PREFIX_RE, PROMPT_RE
 
 #: What users type over an octet or a group they hide: ``x``, ``xx``, ``y``, ``*``, ``#``.
@@ -43,7 +44,7 @@ _V4 = r"(?:\d{1,3}\.){3}\d{1,3}"
 #: an IPv4 tail, as in ``::ffff:192.0.2.1``), half-masked IPv6, IPv4, half-masked IPv4.
 _ADDRESS: Final = re.compile(
     r"(?<![\w:.])(?:"
-    r"(?P<label>(?=[\w-]*[G-Zg-z_-])[A-Za-z][\w-]*:)?"
+    r"(?P<label>(?<!-)(?=[\w-]*[G-Zg-z_-])[A-Za-z][\w-]*:)?"
     r"(?P<v6>[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,5}){1,8}(?:(?:\.\d{1,3}){3})?)(?![\w:]|\.\d)"
     rf"|(?P<masked6>(?=[\w:]*[xX*])(?:(?:[0-9A-Fa-f]{{1,4}}|{_MASKED6})?:){{2,7}}"
     rf"(?:[0-9A-Fa-f]{{1,4}}|{_MASKED6})?)(?![\w:])"
@@ -57,13 +58,17 @@ _EMAIL: Final = re.compile(
 _FQDN_TEXT = r"(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 _FQDN: Final = re.compile(rf"(?<![\w.@-]){_FQDN_TEXT}(?![\w-]|\.[A-Za-z0-9])")
 _FULL_FQDN: Final = re.compile(_FQDN_TEXT)
+#: A word of a distinguished name value: its words, separated by blanks, end at a separator
+#: (greedy words rather than a lazy run and optional blanks, which backtrack
+#: quadratically over a long run of blanks).
+_DN_WORD = r"[^,/+\]\)'\"\s\ue000]+"
 #: Distinguished name attributes (``cn=R1, o=ACME``, ``/CN=r1/O=ACME``,
 #: ``serialNumber=FTX1+hostname=r1.example.com``); the names stay, the values go.
 _DN_VALUE: Final = re.compile(
     r"(?<![\w])(?P<attribute>cn|CN|ou|OU|o|O|l|L|st|ST|c|C|dc|DC|e|E|uid|UID|emailAddress"
     r"|serialNumber|SN|sn|unstructuredName|unstructuredAddress|hostname|ipaddress"
     r"|givenName|surname|title|street|name)\s*=\s*"
-    r"(?P<value>[^,/+\]\)'\"\s\ue000][^,/+\]\)'\"\ue000]*?)(?=\s*[,/+\]\)'\"]|\s*$)"
+    rf"(?P<value>{_DN_WORD}(?:\s+{_DN_WORD})*)(?=\s*(?:[,/+\]\)'\"\ue000]|$))"
 )
 #: Words a key is followed by when no name follows (``profile is (NULL)``, ``IKEv2 profile
 #: not found``, ``user FQDN``, ``group is 14``).
@@ -89,7 +94,7 @@ _KEYED: Final = tuple(
         (
             r"\b(?:key[ -]?ring|trust-?point|profile(?:\s+keyring)?|profile\s+is|tunnel[ -]group"
             r"|xauth\s+\.\.\.|policy\s+name|matching key for \S+ in)\s+"
-            r"|\b(?:[Tt]rustpoint|[Gg]roup\s*(?:[Nn]ame)?|[Mm]ap [Tt]ag)\s*[=:]\s*",
+            r"|\b(?:[Tt]rustpoint|[Gg]roup(?:\s*[Nn]ame)?|[Mm]ap [Tt]ag)\s*[=:]\s*",
             "name",
         ),
     )
@@ -99,10 +104,40 @@ _NAME_BEFORE: Final = re.compile(
     rf"(?P<key>\bpeer matches\s+){_NOT_A_NAME}(?P<value>{_VALUE})(?=\s+profile)"
 )
 #: Contexts where IOS glues the port to an address after a colon (``[To FC00::1:500/``,
-#: ``Peer FC00::1:500  Id:``).
-_ENDPOINT_BEFORE: Final = re.compile(r"(?:To|From|=|Peer)\s*$")
+#: ``Peer FC00::1:500  Id:``): the word before the address and its blanks.
+_ENDPOINT_BEFORE: Final = ("To", "From", "=", "Peer")
 #: A replaced value while the line is being worked on, so no later pattern reads it again.
 _TOKEN: Final = re.compile("\ue000(\\d+)\ue001")
+#: The characters that mark a token, when the input has them itself (held, so a literal
+#: ``\ue0005\ue001`` in a mangled log is not taken for the fifth replaced value).
+_MARKERS: Final = re.compile("[\ue000\ue001]")
+#: IPv4 pseudonyms: first the 131,070 hosts of 198.18.0.0/15 (RFC 2544 benchmarking), then,
+#: for a log of more distinct addresses, 240.0.0.0/4 (reserved, RFC 1112 section 4; no
+#: network routes it).  The first value that finds this many pseudonyms of the first range
+#: taken closes it (at about nine tenths full: a log of over 100,000 distinct addresses).
+_V4_RANGES: Final = (
+    (int(ipaddress.IPv4Address("198.18.0.1")), 2 * 65536 - 2),
+    (int(ipaddress.IPv4Address("240.0.0.0")), 1 << 28),
+)
+_V4_FIRST_RANGE_ATTEMPTS: Final = 64
+#: Name pseudonyms have 6 hex digits, 12 once a value met this many taken ones (a log of
+#: millions of names), so the pool is never exhausted.
+_SHORT_NAME_ATTEMPTS: Final = 16
+#: Beyond this many taken pseudonyms in a row, a pool is taken to be exhausted.
+_MAX_ATTEMPTS: Final = 10_000
+
+
+class RedactionError(IkeDebuglogError):
+    """No pseudonym left for a value (more than 268 million distinct IPv4 addresses)."""
+
+
+def _endpoint_before(text: str, position: int) -> bool:
+    """Whether an endpoint word and blanks come just before ``position`` (read backwards
+    over the blanks only, so a line of many addresses stays linear)."""
+    start = position
+    while start > 0 and text[start - 1].isspace():
+        start -= 1
+    return text.endswith(_ENDPOINT_BEFORE, 0, start)
 
 
 def _is_mask(address: ipaddress.IPv4Address) -> bool:
@@ -146,38 +181,53 @@ class Redactor:
         #: canonical value -> pseudonym; pseudonyms handed out.
         self._canonical: dict[str, str] = {}
         self._taken: set[str] = set()
+        #: Whether IPv4 pseudonyms still come from the first range.
+        self._v4_first_range_open = True
 
     def _digest(self, category: str, value: str, attempt: int) -> bytes:
         message = f"{category}\x00{value}\x00{attempt}".encode()
         return hmac.new(self._key, message, hashlib.sha256).digest()
 
-    def _pseudonym(self, category: str, canonical: str, make: Callable[[bytes], str]) -> str:
+    def _pseudonym(
+        self, category: str, canonical: str, make: Callable[[bytes, int], str | None]
+    ) -> str:
+        """The pseudonym of ``canonical``: the first free one ``make`` derives from the
+        digest of each attempt (``None``: not a pseudonym, try the next)."""
         known = self._canonical.get(canonical)
         if known is not None:
             return known
-        attempt = 0
-        while True:
-            pseudonym = make(self._digest(category, canonical, attempt))
-            if pseudonym not in self._taken and pseudonym != canonical:
-                break
-            attempt += 1  # two values on one pseudonym would merge two peers' sessions
-        self._canonical[canonical] = pseudonym
-        self._taken.add(pseudonym)
-        return pseudonym
+        for attempt in range(_MAX_ATTEMPTS):
+            pseudonym = make(self._digest(category, canonical, attempt), attempt)
+            # Two values on one pseudonym would merge two peers' sessions.
+            if pseudonym is not None and pseudonym not in self._taken and pseudonym != canonical:
+                self._canonical[canonical] = pseudonym
+                self._taken.add(pseudonym)
+                return pseudonym
+        raise RedactionError(
+            f"no {category} pseudonym left after {len(self._canonical):,} distinct values; "
+            "split the log and redact each part with the same --key"
+        )
 
     def _remember(self, original: str, pseudonym: str) -> str:
         self.mapping.setdefault(original, pseudonym)
         return pseudonym
 
     def _v4_pseudonym(self, canonical: str) -> str:
-        def make(digest: bytes) -> str:
-            low = int.from_bytes(digest[:4]) % (2 * 65536 - 2) + 1
-            return str(ipaddress.IPv4Address(int(ipaddress.IPv4Address("198.18.0.0")) + low))
+        (first, first_size), (second, second_size) = _V4_RANGES
 
-        return self._pseudonym("ipv4", canonical, make)
+        def make(digest: bytes, attempt: int) -> str | None:
+            if self._v4_first_range_open and attempt < _V4_FIRST_RANGE_ATTEMPTS:
+                return str(ipaddress.IPv4Address(first + int.from_bytes(digest[:4]) % first_size))
+            address = ipaddress.IPv4Address(second + int.from_bytes(digest[:4]) % second_size)
+            return None if _is_mask(address) else str(address)  # 255.255.255.255, 240.0.0.0
+
+        pseudonym = self._pseudonym("ipv4", canonical, make)
+        if not pseudonym.startswith("198.1"):
+            self._v4_first_range_open = False  # nearly full: each value would try it in vain
+        return pseudonym
 
     def _v6_pseudonym(self, canonical: str) -> str:
-        def make(digest: bytes) -> str:
+        def make(digest: bytes, attempt: int) -> str:
             host = int.from_bytes(digest[:12])
             return ipaddress.IPv6Address((0x20010DB8 << 96) | host).compressed
 
@@ -221,8 +271,8 @@ class Redactor:
     def name(self, category: str, text: str) -> str:
         """The pseudonym of a name: ``domain``, ``email``, or ``host``, ``user``, ``name``."""
 
-        def make(digest: bytes) -> str:
-            tag = digest[:3].hex()
+        def make(digest: bytes, attempt: int) -> str:
+            tag = digest[: 3 if attempt < _SHORT_NAME_ATTEMPTS else 6].hex()
             if category == "domain":
                 return f"host-{tag}.example"
             if category == "email":
@@ -256,7 +306,7 @@ class Redactor:
         if found.count(":") < 2:
             return match[0]
         head, _, tail = found.rpartition(":")
-        glued_port = tail.isdigit() and _ENDPOINT_BEFORE.search(text, 0, match.start("v6"))
+        glued_port = tail.isdigit() and _endpoint_before(text, match.start("v6"))
         if glued_port and _ipv6(head) is not None:
             return f"{label}{self.ipv6(head)}:{tail}"
         return label + self.ipv6(found)
@@ -283,6 +333,8 @@ class Redactor:
         def hold(pseudonym: str) -> str:
             replaced.append(pseudonym)
             return f"\ue000{len(replaced) - 1}\ue001"
+
+        text = _MARKERS.sub(lambda m: hold(m[0]), text)
 
         prompt = PROMPT_RE.match(text)
         if prompt is not None and not head:

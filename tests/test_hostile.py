@@ -114,3 +114,10 @@ def test_a_block_cut_short_is_a_partial_event_flagged_truncated(
         assert events[0].truncated is cut, (kind, keep)  # type: ignore[union-attr]
     whole = list(parse_text(block, year=2026))
     assert whole[0].truncated is False  # type: ignore[union-attr]
+
+
+def test_a_number_no_model_can_hold_is_reported_not_a_crash() -> None:
+    # Python refuses to read an int of more than 4,300 digits; a record that holds one
+    # is unrecognised, its line accounted for.
+    (event,) = parse_text("ISAKMP: (1003):      key length is " + "1" * 5000 + "\n")
+    assert (event.kind, event.line, event.end_line) == ("unrecognized", 1, 1)

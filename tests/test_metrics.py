@@ -6,9 +6,11 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -319,3 +321,48 @@ def test_a_negative_peer_cap_is_a_usage_error(capsys: pytest.CaptureFixture[str]
         main(["metrics", str(EXAMPLE), "--peer-labels", "-1"])
     assert exit_.value.code == 2
     assert "not a number of peers" in capsys.readouterr().err
+
+
+def _scrape_once(port: int, timeout: float) -> bool:
+    try:
+        url = f"http://127.0.0.1:{port}/metrics"
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200 and b"ike_packets_total" in response.read()
+    except OSError:
+        return False
+
+
+def test_two_hundred_concurrent_scrapes_while_the_log_grows(tmp_path: Path) -> None:
+    """200 scrapers at once, three times, while lines keep arriving: every scrape answers
+    within 5 s (Python's default listen backlog of 5 overflowed, and the scrapers that
+    lost their SYN waited out the retransmissions until they timed out)."""
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
+    log = tmp_path / "live.log"
+    log.write_text("".join(lines))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ike_debuglog.cli", "metrics", str(log), "--serve", str(_free_port())],
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    stop = threading.Event()
+
+    def grow() -> None:
+        with log.open("a") as growing:
+            while not stop.wait(0.005):
+                growing.write("".join(lines))
+                growing.flush()
+
+    writer = threading.Thread(target=grow)
+    try:
+        assert server.stderr is not None
+        port = int(server.stderr.readline().rsplit(":", 1)[1].split("/")[0])
+        writer.start()
+        for _ in range(3):
+            with ThreadPoolExecutor(max_workers=200) as pool:
+                answered = list(pool.map(lambda _: _scrape_once(port, 5.0), range(200)))
+            assert answered.count(True) == 200, answered.count(False)
+    finally:
+        stop.set()
+        if writer.is_alive():
+            writer.join()
+        server.terminate()
+        server.wait(timeout=10)

@@ -12,7 +12,7 @@ import pytest
 from conftest import fixture_logs
 
 from ike_debuglog import parse_file, parse_files
-from ike_debuglog.pipeline import events_of, line_batches
+from ike_debuglog.pipeline import Pipeline, events_of, line_batches
 from ike_debuglog.stream import stream_pipe
 
 YEAR = 2026
@@ -65,3 +65,46 @@ def test_workers_give_what_one_process_gives(tmp_path: Path) -> None:
     spawned = [(path, [e.model_dump_json() for e in events]) for path, events in
                parse_files(logs, workers=2, year=YEAR)]  # fmt: skip
     assert spawned == alone
+
+
+_BLOCKS = """*Nov 26 12:00:00.101: IPSEC(sa_request): ,
+  (key eng. msg.) OUTBOUND local= 192.0.2.1:500, remote= 198.51.100.9:500,
+    local_proxy= 10.1.0.0/255.255.0.0/256/0,
+    remote_proxy= 10.2.0.0/255.255.0.0/256/0,
+    protocol= ESP, transform= esp-aes 256 esp-sha256-hmac  (Tunnel),
+    lifedur= 3600s and 4608000kb,
+    spi= 0x0(0), conn_id= 0, keysize= 256, flags= 0x0
+*Nov 26 12:00:00.102: IKEv2:(SESSION ID = 7,SA ID = 1):Received Packet [From 198.51.100.9:500/To 192.0.2.1:500/VRF i0:f0]
+Initiator SPI : 0A1B2C3D4E5F6071 - Responder SPI : 8192A3B4C5D6E7F8 Message id: 3
+IKEv2 INFORMATIONAL Exchange REQUEST
+Payload contents:
+ D
+
+*Nov 26 12:00:00.103: IKEv2:(SESSION ID = 7,SA ID = 1):Deleting SA""".splitlines()
+
+
+def _written(line: int) -> int:
+    while not _BLOCKS[line - 1].strip():
+        line += 1
+    return line
+
+
+def test_a_live_feed_that_pauses_inside_a_block_keeps_the_block_whole() -> None:
+    """A writer may stop in the middle of a packet or key engine block: the pause must
+    not cut it (the rest of its lines would come out unrecognised)."""
+
+    def events(cut: int | None) -> list[tuple[str, int, object]]:
+        pipeline = Pipeline(year=2026)
+        batches = [*pipeline.feed(_BLOCKS if cut is None else _BLOCKS[:cut])]
+        if cut is not None:
+            batches += [*pipeline.quiet(), *pipeline.feed(_BLOCKS[cut:])]
+        batches += pipeline.finish()
+        found = [event for batch in batches for event in batch.events()]
+        # A blank line after a finished block may go with the next record when the pause
+        # falls right before it: events are compared from their first written line.
+        return [(e.kind, _written(e.line), getattr(e, "payloads", None)) for e in found]
+
+    whole = events(None)
+    assert [kind for kind, _, _ in whole] == ["ipsec_sa_request", "ikev2_packet", "ikev2_status"]
+    for cut in range(1, len(_BLOCKS)):
+        assert events(cut) == whole, cut

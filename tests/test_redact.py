@@ -4,14 +4,18 @@ parses and correlates to the same sessions apart from the pseudonyms."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import ipaddress
 import json
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from conftest import fixture_logs, load_meta
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from strategies import YEAR, Framing, Record, framings, records, render
 
@@ -246,3 +250,89 @@ def test_one_address_one_pseudonym_in_every_form() -> None:
     assert ipaddress.IPv6Address(out[6].split()[-1]).ipv4_mapped == ipaddress.IPv4Address(four)
     assert redactor.mapping["r1.corp.com"] in out[4] and redactor.mapping["r1.corp.com"] in out[5]
     assert "86.183" not in out[7] and "91." not in out[7] and "101" not in out[7]
+
+
+# Linear time: each pattern over long runs of blanks, separators and the keywords the
+# patterns look for (a lazy run followed by optional blanks, or a scan repeated from
+# every position of a run, made `cn=a` + 50,000 spaces + `b` take 26 s).
+_RUN_PIECES = (
+    " ", "  ", "\t", "cn=", "cn=a", "o=", "a", "b-", "-", ".", ":", "1", "1.", "::", "a:",
+    "x", "x.", "@", "a@", "profile ", "Group", "Group ", "Name", "user", "User=", "ID PAIR (",
+    "Id:", "peer matches ", "To ", "From", "=", "'", ",", "(", ")", "[", "]", "/", "+",
+    "2001:db8::1 ", "10.1.1.1 ", "10.1.1.7 5", "r1.example.com", "keyring ", "FQDN name :",
+    "KEY ID :", "tunnel-group ", "identity ", "for ID ", "%", "\ue000", "\ue001", "R1#",
+    "ab-cd:", "86.x.", "fe80::",
+)  # fmt: skip
+
+
+def _line_seconds(line: str, tries: int) -> float:
+    best = float("inf")
+    for _ in range(tries):
+        start = time.perf_counter()
+        Redactor(b"k").line(line)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.sampled_from(_RUN_PIECES), max_size=3).map("".join),
+    st.lists(st.sampled_from(_RUN_PIECES), min_size=1, max_size=3).map("".join),
+    st.lists(st.sampled_from(_RUN_PIECES), max_size=3).map("".join),
+)
+@example("cn=a", " ", "b")  # 26 s for 50,000 spaces before
+@example("Group", " ", "x")
+@example("", "b-", ":")
+@example("", "b-", ".")
+@example("", "1::1 To ", "")
+@example("", "ab-cd:", "")
+def test_every_pattern_is_linear_on_long_runs(head: str, run: str, tail: str) -> None:
+    """n against 10 n characters of one repeated piece: about 10 times the time when
+    linear, 100 when quadratic; 40 leaves room for a noisy machine."""
+    n = 3000 // len(run) + 1
+    small = _line_seconds(head + run * n + tail, tries=3)
+    large = _line_seconds(head + run * (10 * n) + tail, tries=1)
+    assert large < 40 * max(small, 2e-4), (head, run, tail, small, large)
+
+
+def test_markers_in_the_input_are_kept_as_they_were() -> None:
+    line = "cn=a \ue0005\ue001 b \ue000 203.0.113.9"
+    out = Redactor(b"k").line(line)
+    assert out.startswith("cn=name-") and " \ue0005\ue001 b \ue000 198.1" in out
+
+
+_MANY_ADDRESSES = """
+import ipaddress, time
+from ike_debuglog.redact import Redactor
+def seconds(n):
+    redactor, start = Redactor(b"k"), time.perf_counter()
+    out = [redactor.ipv4(f"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}") for i in range(n)]
+    seconds = time.perf_counter() - start
+    assert len(set(out)) == n
+    first, second = ipaddress.ip_network("198.18.0.0/15"), ipaddress.ip_network("240.0.0.0/4")
+    addresses = [ipaddress.IPv4Address(a) for a in out]
+    assert all(a in first or a in second for a in addresses)
+    assert all(a in first for a in addresses[:50_000])
+    return seconds
+print(seconds(15_000), seconds(150_000))
+"""
+
+
+def test_more_addresses_than_the_benchmarking_range_holds() -> None:
+    """198.18.0.0/15 has 131,070 hosts: 150,000 addresses get 150,000 pseudonyms (then
+    from 240.0.0.0/4), in linear time; the search for a free pseudonym never ended before."""
+    done = subprocess.run([sys.executable, "-c", _MANY_ADDRESSES], capture_output=True,
+                          text=True, timeout=60, check=True)  # fmt: skip
+    small, large = map(float, done.stdout.split())
+    assert large < 40 * small, (small, large)
+
+
+def test_a_cut_gzip_on_standard_input_is_one_line(tmp_path: Path) -> None:
+    cut = tmp_path / "cut.log.gz"
+    cut.write_bytes(gzip.compress(b"ISAKMP: (0):found peer pre-shared key\n" * 50)[:40])
+    with cut.open("rb") as stdin:
+        done = subprocess.run([sys.executable, "-m", "ike_debuglog.cli", "redact", "-"],
+                              stdin=stdin, capture_output=True, text=True, timeout=60,
+                              check=False)  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith("ike-debuglog: ") and done.stderr.count("\n") == 1

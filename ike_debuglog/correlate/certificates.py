@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from typing import Final, NamedTuple
 
 from ..events import (
@@ -116,19 +117,44 @@ def uses_certificates(events: Iterable[Event]) -> bool:
     )
 
 
-def explain_authentication(finding: Finding, events: Sequence[Event]) -> Finding:
+class CertificateFacts:
+    """What a session's events say of certificates, read once (and only when a finding
+    asks) for all the session's findings."""
+
+    def __init__(self, events: Sequence[Event]) -> None:
+        self._events = events
+
+    @cached_property
+    def trouble(self) -> CertificateTrouble | None:
+        return certificate_trouble(self._events)
+
+    @cached_property
+    def used(self) -> bool:
+        return uses_certificates(self._events)
+
+    @cached_property
+    def mm5(self) -> dict[int, tuple[int, str]]:
+        """The MM5 packets by line: (place in the session, direction)."""
+        found: dict[int, tuple[int, str]] = {}
+        for place, event in enumerate(self._events):
+            if isinstance(event, Ikev1Packet) and event.step == "MM5":
+                found.setdefault(event.line, (place, event.direction))
+        return found
+
+
+def explain_authentication(finding: Finding, facts: CertificateFacts) -> Finding:
     """A failed authentication with certificates: their cause and hint, not a pre-shared
     key's.  IKEv1 MM5 unanswered reads as a key mismatch (``psk_mismatch``); with
     signatures there is no key, so it is an authentication failure.  Other findings come
     back as they are."""
     if finding.reason not in AUTHENTICATION_REASONS:
         return finding
-    trouble = certificate_trouble(events)
-    if trouble is None and not uses_certificates(events):
+    trouble = facts.trouble
+    if trouble is None and not facts.used:
         return finding
     cause = trouble.cause if trouble else "certificate"
     reason = "authentication_failed"
-    note = trouble.summary if trouble else _refused(finding, events)
+    note = trouble.summary if trouble else _refused(finding, facts)
     summary = finding.summary if note in finding.summary else f"{finding.summary}; {note}"
     evidence = sorted({*finding.evidence, *(trouble.lines if trouble else [])})
     return finding.model_copy(
@@ -145,19 +171,20 @@ def explain_authentication(finding: Finding, events: Sequence[Event]) -> Finding
 _SIGNS: Final = "phase 1 signs with certificates"
 
 
-def _refused(finding: Finding, events: Sequence[Event]) -> str:
+def _refused(finding: Finding, facts: CertificateFacts) -> str:
     """Who refused whose certificate, by the MM5 (ID, CERT, SIG) the finding rests on."""
-    evidence = set(finding.evidence)
-    for event in events:
-        if isinstance(event, Ikev1Packet) and event.step == "MM5" and event.line in evidence:
-            if event.direction == "received":
-                return f"{_SIGNS}: this router did not accept the peer's certificate or signature"
-            return f"{_SIGNS}: the peer did not accept this router's certificate or signature"
+    mm5 = facts.mm5
+    found = [mm5[line] for line in set(finding.evidence) if line in mm5]
+    if found:
+        if min(found)[1] == "received":
+            return f"{_SIGNS}: this router did not accept the peer's certificate or signature"
+        return f"{_SIGNS}: the peer did not accept this router's certificate or signature"
     return "the IKE SA authenticates with certificates"
 
 
 __all__ = [
     "AUTHENTICATION_REASONS",
+    "CertificateFacts",
     "CertificateTrouble",
     "certificate_trouble",
     "explain_authentication",

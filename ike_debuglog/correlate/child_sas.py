@@ -37,13 +37,18 @@ class _Child:
 def child_sas(events: Sequence[Event]) -> list[ChildSa]:
     """The IPsec SAs of a session's events, in the order they were asked for."""
     children: list[_Child] = []
+    # The last child of each pair of selectors: a hub's session may ask for many.
+    latest: dict[tuple[Proxy | None, Proxy | None], _Child] = {}
 
     def child_for(local: Proxy | None, remote: Proxy | None) -> _Child:
-        for child in reversed(children):
-            if local is None or (child.local_proxy, child.remote_proxy) == (local, remote):
-                return child
-        children.append(_Child(local, remote))
-        return children[-1]
+        if local is None and children:
+            return children[-1]
+        child = latest.get((local, remote)) if local is not None else None
+        if child is None:
+            child = _Child(local, remote)
+            children.append(child)
+            latest[(local, remote)] = child
+        return child
 
     for event in events:
         if isinstance(event, IpsecSaRequest | IpsecValidateProposal):

@@ -73,6 +73,13 @@ _CERTIFICATE_PREFIX: Final = "CERTIFICATE_"
 #: Records after which an IKEv1 negotiation cannot go on.
 _IKEV1_ENDINGS: Final = frozenset({"IKE_DEST_SA"})
 _IKEV2_ENDINGS: Final = ("Initial exchange failed", "Auth exchange failed")
+#: Defaults of :class:`Correlator`: a session none of whose SAs came up is emitted once
+#: this many records went by without touching it (stamps or none) ...
+IDLE_EVENTS: Final = 20_000
+#: ... and at most this many sessions are open at once (see docs/sessions.md, Streaming).
+MAX_OPEN: Final = 100_000
+#: A step of log time longer than this counts as this much (see ``Correlator._tick``).
+_PAUSE: Final = 60.0
 
 
 @dataclass(slots=True, eq=False)
@@ -82,8 +89,11 @@ class _Bucket:
     version: Version | None
     peer: str | None
     events: list[Event] = field(default_factory=list)
+    # After a merge the first `unsorted` events are put in line order when the session is
+    # built (once, not on every merge: a retransmission may merge again and again).
+    unsorted: int = 0
     last_index: int = 0
-    last_time: datetime | None = None
+    last_clock: float = 0.0  # the correlator's log clock when an event last touched it
     ended: bool = False
     closed: bool = False  # IOS deleted the SA: its ids may name a new negotiation next
     spis: set[str] = field(default_factory=set)  # IKEv2 initiator SPIs
@@ -93,6 +103,7 @@ class _Bucket:
     init_received: bool = False
     init_responded: bool = False
     started_phase1: bool = False
+    past_first: bool = False  # an IKEv1 packet past MM1/AM1 is among its events
     invalid_ke: bool = False
     emitted: bool = False
     up: bool = False  # an SA came up: the session lives on, however quiet, until it ends
@@ -108,16 +119,30 @@ class Correlator:
     ...         print(session.peer, session.outcome)
     >>> remaining = list(correlator.flush())
 
-    ``idle_seconds=None`` and ``linger=None`` keep every session open until
-    :meth:`flush` (batch correlation).  ``watch=True`` remembers which open sessions
-    each record touched, for :meth:`settle`.
+    ``idle_seconds``, ``idle_events``, ``linger`` and ``max_open`` all None keep every
+    session open until :meth:`flush` (batch correlation).  ``watch=True`` remembers which
+    open sessions each record touched, for :meth:`settle`.
     """
 
     def __init__(
-        self, *, idle_seconds: float | None = 300.0, linger: int | None = 200, watch: bool = False
+        self,
+        *,
+        idle_seconds: float | None = 300.0,
+        linger: int | None = 200,
+        watch: bool = False,
+        idle_events: int | None = IDLE_EVENTS,
+        max_open: int | None = MAX_OPEN,
     ) -> None:
         self.idle_seconds = idle_seconds
         self.linger = linger
+        self.idle_events = idle_events
+        self.max_open = max_open
+        self._evicting = any(
+            limit is not None for limit in (idle_seconds, linger, idle_events, max_open)
+        )
+        # Log time that counts towards idleness (see `_tick`): seconds, and the latest stamp.
+        self._clock = 0.0
+        self._high: datetime | None = None
         # Open sessions touched since the last `settle` (only when watched: off the hot path).
         self._touched: dict[int, _Bucket] | None = {} if watch else None
         self._every = max(1, min(16, (linger or 0) // 8))
@@ -201,7 +226,9 @@ class Correlator:
                 self._quiet.move_to_end(bucket.number)
         bucket.events.append(event)
         bucket.last_index = self._index
-        bucket.last_time = event.timestamp or bucket.last_time
+        bucket.last_clock = self._clock
+        if isinstance(event, Ikev1Packet) and event.step not in (None, "MM1", "AM1"):
+            bucket.past_first = True
         if not bucket.ended and _ends(event):
             bucket.ended = True
             self._ended.append(bucket)
@@ -221,7 +248,7 @@ class Correlator:
             raise ValueError("Correlator.settle needs a Correlator(watch=True)")
         for number, bucket in touched.items():
             if number in self._open and not bucket.settled:
-                session = build_session(bucket.events, bucket.version, bucket.peer)
+                session = build_session(_ordered(bucket), bucket.version, bucket.peer)
                 bucket.settled = decide(session, bucket.ended)
 
     def _settle(self, host: str | None, bucket: _Bucket | None, count: int | None = None) -> None:
@@ -248,22 +275,41 @@ class Correlator:
 
     # Emission ------------------------------------------------------------------------
 
+    def _tick(self, now: datetime | None) -> None:
+        """Advance the log clock to ``now``.  Only forward steps count (interleaved hosts
+        and clocks set back print stamps out of order), and a step longer than ``_PAUSE``
+        counts as ``_PAUSE``: a log paused, stitched from two captures or silent for an
+        hour has not watched its negotiations go quiet for an hour."""
+        if now is None:
+            return
+        high = self._high
+        if high is not None and (now.tzinfo is None) == (high.tzinfo is None):
+            step = (now - high).total_seconds()
+            if step <= 0:
+                return
+            self._clock += min(step, _PAUSE)
+        self._high = now
+
+    def _idle(self, bucket: _Bucket) -> bool:
+        """Whether a session none of whose SAs came up has gone quiet: ``idle_events``
+        records, or ``idle_seconds`` of log clock, since a record last touched it."""
+        if self.idle_events is not None and self._index - bucket.last_index > self.idle_events:
+            return True
+        return self.idle_seconds is not None and self._clock - bucket.last_clock > self.idle_seconds
+
     def _evict(self, now: datetime | None) -> Iterator[Session]:
-        if self.linger is None and self.idle_seconds is None:
+        if not self._evicting:
             return
         if self._index % self._every:
             return  # looking every few events is enough: emission waits for `linger` anyway
+        self._tick(now)
         done: list[_Bucket] = []
-        if self.idle_seconds is not None and now is not None:
-            # The front holds the sessions touched longest ago: stop at the first still busy.
-            for bucket in self._quiet.values():
-                last = bucket.last_time
-                if last is None or (now.tzinfo is None) != (last.tzinfo is None):
-                    break
-                if (now - last).total_seconds() <= self.idle_seconds:
-                    break
-                if bucket.host not in self._pending:  # waiting records may still join it
-                    done.append(bucket)
+        # The front holds the sessions touched longest ago: stop at the first still busy.
+        for bucket in self._quiet.values():
+            if not self._idle(bucket):
+                break
+            if bucket.host not in self._pending:  # waiting records may still join it
+                done.append(bucket)
         ended = self._ended
         while self.linger is not None and ended:
             bucket = ended[0]
@@ -279,6 +325,13 @@ class Correlator:
             del self._open[bucket.number]
             self._quiet.pop(bucket.number, None)
             yield self._emit(bucket)
+        while self.max_open is not None and len(self._open) > self.max_open:
+            # Memory's last resort: the session that went quiet first, else (all SAs up)
+            # the one touched longest ago.
+            bucket = next(iter((self._quiet or self._open).values()))
+            del self._open[bucket.number]
+            self._quiet.pop(bucket.number, None)
+            yield self._emit(bucket)
 
     def _emit(self, bucket: _Bucket) -> Session:
         bucket.emitted = True
@@ -289,7 +342,7 @@ class Correlator:
             if len(gone) > _GONE:
                 gone.popitem(last=False)
         self._keys.retarget(bucket, None, bucket.host)
-        return build_session(bucket.events, bucket.version, bucket.peer)
+        return build_session(_ordered(bucket), bucket.version, bucket.peer)
 
     # Assignment ----------------------------------------------------------------------
 
@@ -304,7 +357,9 @@ class Correlator:
 
     def _merge(self, bucket: _Bucket, *, into: _Bucket) -> None:
         """Records of a session id seen before the packet that tied it to its SPI."""
-        into.events = sorted([*into.events, *bucket.events], key=lambda e: e.line)
+        into.events.extend(bucket.events)
+        into.unsorted = len(into.events)
+        into.past_first = into.past_first or bucket.past_first
         if bucket.ended and not into.ended:
             into.ended = True
             self._ended.append(into)
@@ -423,7 +478,7 @@ class Correlator:
                 bucket is not None
                 and starts
                 and bucket.started_phase1
-                and (bucket.ended or _past_first_message(bucket))
+                and (bucket.ended or bucket.past_first)
             ):
                 bucket = None
             if bucket is None:
@@ -621,14 +676,24 @@ def _reused(bucket: _Bucket, event: Event, spi: str | None) -> bool:
     )
 
 
-def _past_first_message(bucket: _Bucket) -> bool:
-    return any(
-        isinstance(e, Ikev1Packet) and e.step not in (None, "MM1", "AM1") for e in bucket.events
-    )
+def _ordered(bucket: _Bucket) -> list[Event]:
+    """A session's events in input order: those merged in are put in line order once,
+    here, however many merges brought them."""
+    if bucket.unsorted:
+        head = sorted(bucket.events[: bucket.unsorted], key=lambda event: event.line)
+        bucket.events[: bucket.unsorted] = head
+        bucket.unsorted = 0
+    return bucket.events
 
 
 def correlate(events: Iterable[Event], *, idle_seconds: float | None = None) -> list[Session]:
     """All sessions of a log, in the order they began (holds every open session until the
     end; use :class:`Correlator` to stream).  A session's ``id`` is its first line."""
-    correlator = Correlator(idle_seconds=idle_seconds, linger=None if idle_seconds is None else 200)
+    streaming = idle_seconds is not None
+    correlator = Correlator(
+        idle_seconds=idle_seconds,
+        linger=200 if streaming else None,
+        idle_events=IDLE_EVENTS if streaming else None,
+        max_open=MAX_OPEN if streaming else None,
+    )
     return sorted(correlator.run(events), key=lambda session: session.id)

@@ -83,6 +83,36 @@ class OpenExchange:
         return last is None or last in self.steps  # IKEv1: the mode's last message was seen
 
 
+class Exchanges:
+    """The exchanges of a session in the order they began, with the latest of each kind
+    at hand: pairing a packet with its exchange is a look-up, not a walk back over every
+    exchange (a long-lived SA carries one INFORMATIONAL exchange per DPD)."""
+
+    def __init__(self) -> None:
+        self.opened: list[OpenExchange] = []
+        self._by_id: dict[tuple[str, Party | None, int | None], OpenExchange] = {}
+        self._by_party: dict[tuple[str, Party], OpenExchange] = {}
+
+    def append(self, exchange: OpenExchange) -> None:
+        self.opened.append(exchange)
+        name, mid, party = exchange.name, exchange.message_id, exchange.initiated_by
+        self._by_id[(name, party, mid)] = exchange
+        self._by_id[(name, None, mid)] = exchange
+        self._by_party[(name, party)] = exchange
+
+    def latest(
+        self, name: str, message_id: int | None, initiated_by: Party | None = None
+    ) -> OpenExchange | None:
+        """The last exchange ``name`` begun with this message id (by this party, when
+        given); with ``message_id`` None, the last by ``initiated_by`` whatever its id."""
+        if message_id is None and initiated_by is not None:
+            return self._by_party.get((name, initiated_by))
+        return self._by_id.get((name, initiated_by, message_id))
+
+    def last(self) -> OpenExchange | None:
+        return self.opened[-1] if self.opened else None
+
+
 def finding(
     reason: str,
     summary: str,
@@ -126,4 +156,13 @@ def message(
     )
 
 
-__all__ = ["MODES", "NOTIFY_REASONS", "ZERO_SPI", "Draft", "OpenExchange", "finding", "message"]
+__all__ = [
+    "MODES",
+    "NOTIFY_REASONS",
+    "ZERO_SPI",
+    "Draft",
+    "Exchanges",
+    "OpenExchange",
+    "finding",
+    "message",
+]

@@ -6,23 +6,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..events import Event, Ikev1IpsecSas, Ikev1Packet, Ikev1State, Ikev1Status
-from .draft import MODES, Draft, OpenExchange, message
+from .draft import MODES, Draft, Exchanges, OpenExchange, message
 
 
 def ikev1_draft(events: Sequence[Event]) -> Draft:
     """The timeline of an IKEv1 session (its findings come from ``rules.py``)."""
     draft = Draft()
-    opened: list[OpenExchange] = []
+    exchanges = Exchanges()
     seen: set[tuple[str, str, int | None]] = set()
     for event in events:
         if isinstance(event, Ikev1Packet):
-            _packet(draft, opened, event, _again(seen, event))
+            _packet(draft, exchanges, event, _again(seen, event))
         elif (isinstance(event, Ikev1State) and event.new_state == "IKE_P1_COMPLETE") or (
             isinstance(event, Ikev1Status) and event.status == "sa_authenticated"
         ):
             draft.phase1_done = True
-    draft.exchanges = [exchange.freeze() for exchange in opened]
-    steps = {step for exchange in opened for step in exchange.steps}
+    draft.exchanges = [exchange.freeze() for exchange in exchanges.opened]
+    steps = {step for exchange in exchanges.opened for step in exchange.steps}
     # Quick mode, and informational messages in QM_IDLE, travel under an established ISAKMP
     # SA (an informational in MM_NO_STATE is the refusal of phase 1).
     protected = any(
@@ -57,7 +57,7 @@ def _again(seen: set[tuple[str, str, int | None]], packet: Ikev1Packet) -> bool:
     return False
 
 
-def _packet(draft: Draft, opened: list[OpenExchange], packet: Ikev1Packet, again: bool) -> None:
+def _packet(draft: Draft, exchanges: Exchanges, packet: Ikev1Packet, again: bool) -> None:
     draft.role = draft.role or packet.role
     draft.peer_port = draft.peer_port or packet.remote.port
     draft.local_port = draft.local_port or packet.local_port
@@ -78,17 +78,16 @@ def _packet(draft: Draft, opened: list[OpenExchange], packet: Ikev1Packet, again
     mid = packet.message_id
     if mid is not None and step[0] in "QI":
         # Phase 2: the message id (node) pairs the messages of one exchange.
-        current = next(
-            (o for o in reversed(opened) if o.name == name and o.message_id == mid), None
-        )
+        current = exchanges.latest(name, mid)
         starts = current is None
     else:
-        current = opened[-1] if opened and opened[-1].name == name else None
+        last = exchanges.last()
+        current = last if last is not None and last.name == name else None
         starts = step in ("MM1", "AM1", "QM1", "INFO") and not again
         starts = starts and (current is None or step in current.steps or name == "informational")
     if current is None or starts:
         current = OpenExchange(name, mid, "local" if sent else "peer")
-        opened.append(current)
+        exchanges.append(current)
     if again:
         current.retransmissions += 1
     if sent == (current.initiated_by == "local"):

@@ -16,7 +16,7 @@ from ..events import (
     Ikev2State,
     SyslogMessage,
 )
-from .draft import ZERO_SPI, Draft, OpenExchange, message
+from .draft import ZERO_SPI, Draft, Exchanges, OpenExchange, message
 from .models import Party
 
 
@@ -32,7 +32,7 @@ def error_notifies(packet: Ikev2Packet) -> list[str]:
 def ikev2_draft(events: Sequence[Event]) -> Draft:
     """The timeline of an IKEv2 session (its findings come from ``rules.py``)."""
     draft = Draft()
-    exchanges: list[OpenExchange] = []
+    exchanges = Exchanges()
     retransmit_pending = False
     inner: list[str] | None = None
     seen_requests: set[tuple[str | None, int | None, str]] = set()
@@ -61,7 +61,10 @@ def ikev2_draft(events: Sequence[Event]) -> Draft:
             draft.initiator_spi = draft.initiator_spi or event.initiator_spi
             if draft.responder_spi in (None, ZERO_SPI):
                 draft.responder_spi = event.responder_spi
-    draft.exchanges = [exchange.freeze() for exchange in exchanges]
+    draft.exchanges = [exchange.freeze() for exchange in exchanges.opened]
+    # A log that starts after IKE_AUTH shows the SA up by the exchanges it carries; one
+    # that shows IKE_AUTH goes by its answer (a peer may delete the SA instead).
+    auth_seen = any(exchange.name == "IKE_AUTH" for exchange in draft.exchanges)
     for exchange in draft.exchanges:
         if exchange.name == "IKE_SA_INIT" and exchange.complete and not exchange.notifies:
             draft.phase1_done = True
@@ -69,13 +72,14 @@ def ikev2_draft(events: Sequence[Event]) -> Draft:
             draft.established = draft.phase1_done = True
         if exchange.name in ("INFORMATIONAL", "CREATE_CHILD_SA") and exchange.complete:
             draft.phase1_done = True  # only an established IKE SA carries these
-            draft.established = draft.established or not exchange.notifies
+            if not auth_seen:
+                draft.established = draft.established or not exchange.notifies
     return draft
 
 
 def _packet(
     draft: Draft,
-    exchanges: list[OpenExchange],
+    exchanges: Exchanges,
     packet: Ikev2Packet,
     *,
     again: bool,
@@ -104,16 +108,7 @@ def _packet(
     if name in ("IKE_SA_INIT", "IKE_AUTH") and not response and draft.role is None:
         draft.role = "initiator" if sent else "responder"
     key = (packet.exchange, packet.message_id, initiated_by)
-    current = next(
-        (
-            exchange
-            for exchange in reversed(exchanges)
-            if exchange.name == name
-            and exchange.initiated_by == initiated_by
-            and (packet.message_id is None or exchange.message_id == packet.message_id)
-        ),
-        None,
-    )
+    current = exchanges.latest(name, packet.message_id, initiated_by)
     # A request sent again before any response is a retransmission; after a response
     # (INVALID_KE_PAYLOAD, RFC 7296 section 1.2) it is a new attempt.
     again = (

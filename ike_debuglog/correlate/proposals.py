@@ -42,7 +42,8 @@ from ..events import (
     IpsecValidateProposal,
 )
 from ..events.base import Proxy
-from .models import Exchange, Finding, Party, Proposal, ProposalWhat, SessionMessage
+from .lookups import SessionLookups
+from .models import Finding, Party, Proposal, ProposalWhat
 from .reasons import hint
 
 PROPOSAL_REASONS: Final = frozenset(
@@ -89,32 +90,22 @@ class _Row:
         )
 
 
-def explain(
-    finding: Finding,
-    events: Sequence[Event],
-    messages: Sequence[SessionMessage],
-    exchanges: Sequence[Exchange],
-) -> Finding:
+def explain(finding: Finding, session: SessionLookups) -> Finding:
     """The finding with what its proposals show: ``proposals``, ``mismatch``, and for a
     PFS group that differs, ``cause`` ``pfs`` with its summary and hint.  Findings of other
     reasons come back as they are."""
     if not finding.evidence:
         return finding
     if finding.reason in PROPOSAL_REASONS or finding.reason in SELECTOR_REASONS:
-        return _explain_proposals(finding, events, messages, exchanges)
+        return _explain_proposals(finding, session)
     return finding
 
 
-def _explain_proposals(
-    finding: Finding,
-    events: Sequence[Event],
-    messages: Sequence[SessionMessage],
-    exchanges: Sequence[Exchange],
-) -> Finding:
-    first, last = _window(finding, messages, exchanges)
-    scope = [e for e in events if first <= e.line <= last]
-    request = _last_request(events, last)
-    refused_by = _refused_by(finding, events, exchanges)
+def _explain_proposals(finding: Finding, session: SessionLookups) -> Finding:
+    first, last = _window(finding, session)
+    scope = session.between(first, last)
+    request = session.request_until(last)
+    refused_by = _refused_by(finding, session)
     ike_sa = finding.exchange is None or finding.exchange in _IKE_SA_EXCHANGES
     if finding.reason in SELECTOR_REASONS:
         rows = _selector_rows(scope, request)
@@ -131,7 +122,7 @@ def _explain_proposals(
     if finding.exchange == "quick_mode" and refused_by == "local":
         pfs = _quick_mode_pfs(scope, rows)
     elif finding.exchange == "CREATE_CHILD_SA":
-        pfs = _child_sa_pfs(finding, rows, messages, exchanges)
+        pfs = _child_sa_pfs(finding, rows, session)
     # What was offered and refused, where IOS printed no verdict on it (a quick mode
     # proposal refused for its PFS group had its transforms accepted).
     if refused_by is not None and not (pfs and finding.exchange == "quick_mode"):
@@ -149,47 +140,30 @@ def _explain_proposals(
     return finding.model_copy(update=update)
 
 
-def _last_request(events: Sequence[Event], last: int) -> IpsecSaRequest | None:
-    """This router's own request (transform set, proxies) that the exchange negotiates:
-    IOS logs it when traffic triggers the negotiation, before any IKE message."""
-    for event in reversed(events):
-        if isinstance(event, IpsecSaRequest) and event.line <= last:
-            return event
-    return None
-
-
-def _window(
-    finding: Finding, messages: Sequence[SessionMessage], exchanges: Sequence[Exchange]
-) -> tuple[int, int]:
+def _window(finding: Finding, session: SessionLookups) -> tuple[int, int]:
     """The lines that belong to the failed exchange: from the message before its request
-    (IOS prints the proposals it sends just before sending them) to its last evidence."""
+    (IOS prints the proposals it sends just before sending them) to its last evidence.
+    (The request, ``sa_request``, that the exchange negotiates is the last before its end:
+    IOS logs it when traffic triggers the negotiation, before any IKE message.)"""
     evidence = set(finding.evidence)
-    anchor = min(evidence)
-    for exchange in exchanges:
-        requests = exchange.request_lines
-        if requests and (evidence & set(requests) or exchange.response_line in evidence):
-            anchor = min(requests)
-            break
-    first = max((m.line for m in messages if m.line < anchor), default=0) + 1
+    exchange = session.first_exchange(evidence)
+    anchor = min(exchange.request_lines) if exchange is not None else min(evidence)
+    first = (session.message_before(anchor) or 0) + 1
     return first, max(evidence)
 
 
-def _refused_by(
-    finding: Finding, events: Sequence[Event], exchanges: Sequence[Exchange]
-) -> Party | None:
+def _refused_by(finding: Finding, session: SessionLookups) -> Party | None:
     """Which side refused: the one that answered with the error notify, or this router
     when its own checks (IKEv1 ``atts are not acceptable``, ``SA policy not acceptable``)
     are the evidence."""
     evidence = set(finding.evidence)
-    for exchange in exchanges:
-        if exchange.notifies and exchange.response_line in evidence:
-            return "local" if exchange.initiated_by == "peer" else "peer"
-    for event in events:
-        if isinstance(event, Ikev1Notify) and event.line in evidence:
-            return "peer" if event.direction == "received" else "local"
-        if isinstance(event, Ikev1Status | IpsecProposalRejected) and event.line in evidence:
-            return "local"
-    return None
+    exchange = session.answered(evidence, None)
+    if exchange is not None:
+        return "local" if exchange.initiated_by == "peer" else "peer"
+    event = session.first_verdict(evidence)
+    if isinstance(event, Ikev1Notify):
+        return "peer" if event.direction == "received" else "local"
+    return None if event is None else "local"
 
 
 # Rows ----------------------------------------------------------------------------------
@@ -479,28 +453,21 @@ def _quick_mode_pfs(scope: Sequence[Event], rows: Sequence[_Row]) -> tuple[str, 
 
 
 def _child_sa_pfs(
-    finding: Finding,
-    rows: Sequence[_Row],
-    messages: Sequence[SessionMessage],
-    exchanges: Sequence[Exchange],
+    finding: Finding, rows: Sequence[_Row], session: SessionLookups
 ) -> tuple[str, str] | None:
     """(summary, mismatch) when a CREATE_CHILD_SA for a child SA was refused for PFS: with
     INVALID_KE_PAYLOAD (its KE group is not the one wanted), or with NO_PROPOSAL_CHOSEN
     after the same peers agreed on a child SA in IKE_AUTH, which never carries a KE
     payload (RFC 7296 section 1.2): what differs then is the PFS group."""
-    evidence = set(finding.evidence)
-    exchange = next(
-        (x for x in exchanges if x.name == "CREATE_CHILD_SA" and x.response_line in evidence),
-        None,
-    )
+    exchange = session.answered(set(finding.evidence), "CREATE_CHILD_SA")
     if exchange is None or not exchange.request_lines:
         return None
-    printed = next((m.payloads for m in messages if m.line == exchange.request_lines[0]), [])
+    printed = session.payloads_at(exchange.request_lines[0])
     # A request this router sent lists what it encrypted as ``ENCR[SA N KE TSi TSr]``.
     payloads = {name for p in printed for name in p.removeprefix("ENCR[").rstrip("]").split()}
     if "TSi" not in payloads and "TSr" not in payloads:
         return None  # an IKE SA rekey: its KE is the IKE SA's group, not PFS
-    child_ok = any(x.name == "IKE_AUTH" and x.complete and not x.notifies for x in exchanges)
+    child_ok = session.child_sa_in_auth
     if finding.reason != "invalid_ke_payload" and not child_ok:
         return None
     groups = (r.attributes.get("dh_group") for r in rows if r.side == "local")

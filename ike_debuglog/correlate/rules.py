@@ -8,6 +8,7 @@ unexplained can still be reported.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -26,8 +27,9 @@ from ..events import (
     IpsecProposalRejected,
     SyslogMessage,
 )
-from .certificates import certificate_trouble, explain_authentication
+from .certificates import CertificateFacts, certificate_trouble, explain_authentication
 from .draft import MODES, NOTIFY_REASONS, ZERO_SPI, Draft, finding
+from .lookups import SessionLookups
 from .proposals import explain
 
 #: IKEv2 internal records that say authentication failed.
@@ -94,49 +96,63 @@ def explain_findings(case: Case) -> None:
     authentication that failed on certificates, their cause and hint (``certificates.py``).
     Runs last, on the findings the rules made."""
     draft, events = case.draft, case.events
-    draft.findings[:] = [
-        explain_authentication(explain(f, events, draft.messages, draft.exchanges), events)
-        for f in draft.findings
-    ]
+    if not draft.findings:
+        return
+    session = SessionLookups(events, draft.messages, draft.exchanges)
+    facts = CertificateFacts(events)
+    draft.findings[:] = [explain_authentication(explain(f, session), facts) for f in draft.findings]
 
 
 # IKEv2 ---------------------------------------------------------------------------------
 
 
-def _errors_between(events: Sequence[Event], first: int, last: int) -> list[int]:
-    return [
+def _error_lines(events: Sequence[Event]) -> list[int]:
+    """The lines of the errors IOS printed in a session, in order (looked up by range for
+    each exchange: one pass over the events, not one per exchange)."""
+    return sorted(
         event.line
         for event in events
-        if first <= event.line <= last
-        and (
-            isinstance(event, Ikev2Error)
-            or (isinstance(event, Ikev2Status) and event.status in _AUTH_FAILURES)
-            or (isinstance(event, Ikev2Policy) and event.outcome == "failed")
-        )
-    ]
+        if isinstance(event, Ikev2Error)
+        or (isinstance(event, Ikev2Status) and event.status in _AUTH_FAILURES)
+        or (isinstance(event, Ikev2Policy) and event.outcome == "failed")
+    )
+
+
+def _between(lines: list[int], first: int, last: int) -> list[int]:
+    """The numbers of sorted ``lines`` from ``first`` to ``last``."""
+    return lines[bisect_left(lines, first) : bisect_right(lines, last)]
 
 
 def notified_errors(case: Case) -> None:
     """An error notify in an exchange: what it means (no proposal chosen, invalid KE,
     authentication failed, TS unacceptable), with the errors IOS printed about it."""
     draft = case.draft
-    packet_lines = [message.line for message in draft.messages]
+    if not any(exchange.notifies for exchange in draft.exchanges):
+        return
+    packet_lines = sorted(message.line for message in draft.messages)
+    errors = _error_lines(case.events)
+    # The last IKE_SA_INIT answered cleanly: an INVALID_KE_PAYLOAD before it was recovered.
+    retried = max(
+        (
+            other.response_line or 0
+            for other in draft.exchanges
+            if other.name == "IKE_SA_INIT" and other.complete and not other.notifies
+        ),
+        default=-1,
+    )
     for exchange in draft.exchanges:
         for notify in exchange.notifies:
             reason = NOTIFY_REASONS.get(notify, "error_notify")
             first = min(exchange.request_lines or [exchange.response_line or 0])
             answered = exchange.response_line or max(exchange.request_lines)
             # The errors IOS prints about it come up to the session's next message.
-            last = min((n for n in packet_lines if n > answered), default=answered + 10**9) - 1
-            evidence = [*exchange.request_lines, *_errors_between(case.events, first, last)]
+            after = bisect_right(packet_lines, answered)
+            last = (packet_lines[after] if after < len(packet_lines) else answered + 10**9) - 1
+            evidence = [*exchange.request_lines, *_between(errors, first, last)]
             if exchange.response_line is not None:
                 evidence.append(exchange.response_line)
             case.explained.update(evidence)
-            recovered = reason == "invalid_ke_payload" and any(
-                other.name == "IKE_SA_INIT" and other.complete and not other.notifies
-                for other in draft.exchanges
-                if (other.response_line or 0) > answered
-            )
+            recovered = reason == "invalid_ke_payload" and retried > answered
             what = {
                 "no_proposal_chosen": "the IKE SA proposal"
                 if exchange.name == "IKE_SA_INIT"
@@ -185,15 +201,12 @@ def ikev2_peer_not_responding(case: Case) -> None:
     """Requests sent again and again, never answered."""
     draft = case.draft
     received = any(message.direction == "received" for message in draft.messages)
+    internal = sorted(event.line for event in case.events if isinstance(event, Ikev2Error))
     for exchange in draft.exchanges:
         if exchange.initiated_by == "local" and not exchange.complete and exchange.retransmissions:
             if exchange.name == "IKE_SA_INIT" and received:
                 continue
-            errors = [
-                event.line
-                for event in case.events
-                if isinstance(event, Ikev2Error) and event.line > exchange.request_lines[0]
-            ]
+            errors = internal[bisect_right(internal, exchange.request_lines[0]) :]
             case.explained.update(errors)
             count = len(exchange.request_lines)
             summary = f"{count} {exchange.name} requests, no response"
@@ -210,7 +223,11 @@ def ikev2_peer_not_responding(case: Case) -> None:
 
 
 def deleted_by_peer(case: Case) -> None:
-    """The peer deleted the IKE SA first."""
+    """The peer deleted the IKE SA first, before it came up.  An SA that came up and was
+    deleted later is established, closed by the peer (``closed_by``): a peer's reboot or
+    ``clear`` is not a failure of the negotiation."""
+    if case.draft.established:
+        return
     deletes = [e for e in case.events if isinstance(e, Ikev2Delete) and e.sa_type == "ike"]
     if deletes and deletes[0].direction == "received":
         case.draft.findings.append(

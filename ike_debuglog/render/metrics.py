@@ -12,11 +12,15 @@ the first failure.
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Iterator
-from typing import Final, get_args
+from socketserver import ThreadingMixIn
+from typing import Any, Final, get_args
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import polars as pl
-from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client import CollectorRegistry, Counter, generate_latest, make_wsgi_app
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
@@ -370,6 +374,47 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+#: Connections the kernel queues for the server to accept (``listen`` backlog).  Python's
+#: default is 5: with a log being parsed between accepts, 200 concurrent scrapers
+#: overflowed it and waited out SYN retransmissions (1, 3, 7, 15, 31 s) until they timed
+#: out.  The kernel caps it at ``net.core.somaxconn`` (4096 since Linux 5.4).
+LISTEN_BACKLOG: Final = 1024
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    """A thread per scrape, none waited for at exit."""
+
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = LISTEN_BACKLOG
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No line on standard error per scrape."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def serve(metrics: Metrics, port: int, address: str = "127.0.0.1") -> WSGIServer:
+    """Serve the metrics at ``http://address:port/metrics`` (any path, as
+    ``prometheus_client`` does) from a daemon thread, a thread per scrape, with a deep
+    listen backlog; port 0 takes a free one (``server.server_address[1]``).  Raises
+    ``OSError`` when the address cannot be bound.  ``server.shutdown()`` stops it."""
+    family, _, _, _, sockaddr = socket.getaddrinfo(
+        address, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+
+    class Server(_Server):
+        address_family = family
+
+    server = make_server(
+        str(sockaddr[0]), port, make_wsgi_app(metrics.registry), Server, _QuietHandler
+    )
+    threading.Thread(target=server.serve_forever, name="metrics-http", daemon=True).start()
+    return server
+
+
 def series_limit(hosts: int = 1, peer_labels: int = 0) -> int:
     """The most series :class:`Metrics` can hold for a log of ``hosts`` hosts (a console
     capture has one, named ``""``): what docs/exports.md promises."""
@@ -402,4 +447,5 @@ __all__ = [
     "counted_verdict",
     "final_verdict",
     "series_limit",
+    "serve",
 ]

@@ -229,9 +229,15 @@ class BatchFramer:
         starts = self._starts(facts)
         return self._records(facts, starts, first)
 
-    def flush(self) -> pl.DataFrame:
+    def flush(self, *, pause: bool = False) -> pl.DataFrame:
         """The record still open, closed at the last line read (and, for input of blank
-        lines only, one record that holds them)."""
+        lines only, one record that holds them).
+
+        ``pause``: the input only paused (a live feed went quiet): a block still in the
+        middle of its lines (a packet header before its payload list, a key engine block
+        whose last line ends with a comma) stays open for the lines still to come."""
+        if pause and self._open is not None and _unfinished(self._open.pieces):
+            return _empty()
         held, self._open = self._open, None
         if held is not None:
             return _rows([_close(held, self.number)])
@@ -371,6 +377,18 @@ class BatchFramer:
             piece for text in part.get_column("pieces").to_list() for piece in text.split("\n")
         )
         held.ends_contents = _ends_contents(facts.slice(start, end - start))
+
+
+def _unfinished(pieces: list[str]) -> bool:
+    """Whether a record's lines so far stop in the middle of a block IOS prints whole: an
+    IKEv2 packet header before its payload list (or right after ``Payload contents:``),
+    or a key engine block whose last line ends with a comma."""
+    if not pieces:
+        return False
+    last = pieces[-1]
+    if last.endswith(",") or last.endswith(PAYLOAD_CONTENTS):
+        return True
+    return "Packet [" in pieces[0] and not any(p.endswith(PAYLOAD_CONTENTS) for p in pieces)
 
 
 def _zoned(facts: pl.DataFrame, default: str) -> pl.DataFrame:
