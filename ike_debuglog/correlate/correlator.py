@@ -25,14 +25,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
-import polars as pl
-
 from ..events import (
     Event,
     Ikev1Packet,
     Ikev1Status,
     Ikev2Delete,
-    Ikev2Error,
     Ikev2Packet,
     Ikev2Policy,
     Ikev2Proposal,
@@ -53,26 +50,18 @@ from ..keys import Channel, SessionKeys
 from ..scan.records import RecordBatch
 from .models import Session, Version
 from .session import build_session
-
-#: Crypto syslog mnemonics that name the peer of a session.
-_SESSION_SYSLOG: Final = frozenset(
-    {
-        "IKEV2_SESSION_STATUS",
-        "IKMP_MODE_FAILURE",
-        "IKMP_NO_SA",
-        "IKMP_BAD_MESSAGE",
-        "IKMP_NOT_ENCRYPTED",
-        "IKMP_INVAL_CERT",
-        "IKMP_AUTH_FAIL",
-    }
+from .signals import (
+    OPENING_POLICY,
+    OPENING_STATUS,
+    SESSION_SYSLOG,
+    about_a_certificate,
+    closes,
+    comes_up,
+    ends,
+    leads_in,
+    session_records,
 )
-#: PKI messages about a certificate IKE is validating (no peer address): they belong to
-#: the IKE session last active on the host.
-_CERTIFICATE_FACILITY: Final = "PKI"
-_CERTIFICATE_PREFIX: Final = "CERTIFICATE_"
-#: Records after which an IKEv1 negotiation cannot go on.
-_IKEV1_ENDINGS: Final = frozenset({"IKE_DEST_SA"})
-_IKEV2_ENDINGS: Final = ("Initial exchange failed", "Auth exchange failed")
+
 #: Defaults of :class:`Correlator`: a session none of whose SAs came up is emitted once
 #: this many records went by without touching it (stamps or none) ...
 IDLE_EVENTS: Final = 20_000
@@ -182,7 +171,7 @@ class Correlator:
         unrecognised lines) are counted, and their time stamps read where an eviction
         check falls on them, as :meth:`feed` would."""
         base = self._index
-        wanted = _wanted(batch)
+        wanted = session_records(batch)
         evicting = self.linger is not None or self.idle_seconds is not None
         checks: dict[int, datetime | None] = {}
         if evicting:
@@ -203,7 +192,7 @@ class Correlator:
     def feed(self, event: Event) -> Iterator[Session]:
         """Take one event; yield the sessions that are now complete."""
         self._index += 1
-        if _leads_in(event):
+        if leads_in(event):
             pending = self._pending.setdefault(event.host, [])
             pending.append(event)
             if len(pending) > _PENDING:
@@ -219,7 +208,7 @@ class Correlator:
     def _add(self, bucket: _Bucket, event: Event) -> None:
         self._open.move_to_end(bucket.number)
         if not bucket.up:
-            if _comes_up(event):
+            if comes_up(event):
                 bucket.up = True
                 self._quiet.pop(bucket.number, None)
             else:
@@ -229,10 +218,10 @@ class Correlator:
         bucket.last_clock = self._clock
         if isinstance(event, Ikev1Packet) and event.step not in (None, "MM1", "AM1"):
             bucket.past_first = True
-        if not bucket.ended and _ends(event):
+        if not bucket.ended and ends(event):
             bucket.ended = True
             self._ended.append(bucket)
-        if _closes(event):
+        if closes(event):
             bucket.closed = True
         if self._touched is not None and not bucket.settled:
             self._touched[bucket.number] = bucket
@@ -389,9 +378,9 @@ class Correlator:
             return self._ikev1(event)
         if protocol == "ipsec":
             return self._ipsec(event)
-        if isinstance(event, SyslogMessage) and _about_a_certificate(event):
+        if isinstance(event, SyslogMessage) and about_a_certificate(event):
             return self._recent(event.host, "ikev1", "ikev2")
-        if isinstance(event, SyslogMessage) and event.mnemonic in _SESSION_SYSLOG:
+        if isinstance(event, SyslogMessage) and event.mnemonic in SESSION_SYSLOG:
             peer = event.fields.get("peer")
             if not peer:
                 return None
@@ -523,88 +512,10 @@ class Correlator:
         return bucket
 
 
-def _wanted(batch: RecordBatch) -> set[int]:
-    """The records of a batch a session can hold (their places in the batch): IKE and
-    IPsec records, and the crypto syslog messages that name a peer (see :meth:`_assign`)."""
-    wanted: set[int] = set()
-    for kind, table in batch.tables.items():
-        if PROTOCOLS.get(kind) is not None:
-            wanted.update(table.get_column("_order").to_list())
-        elif kind == "syslog":
-            named = table.filter(
-                pl.col("mnemonic").is_in(list(_SESSION_SYSLOG))
-                | (pl.col("facility") == _CERTIFICATE_FACILITY)
-                & pl.col("mnemonic").str.starts_with(_CERTIFICATE_PREFIX)
-            )
-            wanted.update(named.get_column("_order").to_list())
-    for order, event in batch.python.items():
-        if PROTOCOLS.get(event.kind) is not None or (
-            isinstance(event, SyslogMessage)
-            and (event.mnemonic in _SESSION_SYSLOG or _about_a_certificate(event))
-        ):
-            wanted.add(order)
-    return wanted
-
-
-#: IKEv1 states and statuses that say an SA came up.
-_IKEV1_UP_STATES: Final = frozenset({"IKE_P1_COMPLETE", "IKE_QM_PHASE2_COMPLETE"})
-_IKEV1_UP_STATUS: Final = frozenset({"sa_authenticated", "ipsec_sa_installed"})
-
-
-def _comes_up(event: Event) -> bool:
-    """Whether a record says an SA of its session came up: from then on the session
-    lives until it is deleted or the log ends, however long it stays quiet."""
-    kind = event.kind
-    if kind == "ikev2_session_up":
-        return True
-    if isinstance(event, Ikev2Packet):
-        # IKE_AUTH answered without an error notify (RFC 7296 section 3.10.1: below 16384).
-        return (
-            event.exchange == "IKE_AUTH"
-            and bool(event.response)
-            and not any(
-                p.notify_code is not None and p.notify_code < 16384 for p in event.payloads or []
-            )
-        )
-    if kind == "ikev1_state":
-        return getattr(event, "new_state", None) in _IKEV1_UP_STATES
-    if kind == "ikev1_status":
-        return getattr(event, "status", None) in _IKEV1_UP_STATUS
-    if isinstance(event, SyslogMessage):
-        return event.mnemonic == "IKEV2_SESSION_STATUS" and event.fields.get("state") == "UP"
-    return False
-
-
-def _about_a_certificate(event: SyslogMessage) -> bool:
-    return event.facility == _CERTIFICATE_FACILITY and event.mnemonic.startswith(
-        _CERTIFICATE_PREFIX
-    )
-
-
-def _ends(event: Event) -> bool:
-    """Whether a record means the negotiation is over (emission may follow)."""
-    if isinstance(event, Ikev2Delete):
-        return event.sa_type == "ike"
-    if isinstance(event, Ikev2Error):
-        return event.message.startswith(_IKEV2_ENDINGS)
-    if event.kind == "ikev1_state":
-        return getattr(event, "new_state", None) in _IKEV1_ENDINGS
-    return False
-
-
-#: IKEv2 records printed before a negotiation names itself (no session id or SPI yet).
-_LEADING_KINDS: Final = frozenset({"ikev2_policy", "ikev2_proposal"})
 #: How many emitted sessions' peers are remembered (see ``Correlator._gone``).
 _GONE: Final = 4096
 #: At most this many records wait per host for the negotiation they lead into.
 _PENDING: Final = 64
-#: IKEv2 status records after which IOS may give the SA's ids to a new negotiation.
-_CLOSING_STATUS: Final = frozenset({"sa_deleting", "delete_all_ike_sas"})
-#: Records that begin setting up an IKE SA (the Diffie-Hellman computation, the policy
-#: lookup, the IKE proposal about to be sent): under the id of a finished negotiation, or
-#: of an IKE_SA_INIT request never answered, they begin a new one.
-_OPENING_STATUS: Final = frozenset({"crypto_engine_request", "dh_queued"})
-_OPENING_POLICY: Final = frozenset({"policy_search", "policy_found", "default_policy"})
 
 
 def _note_packet(bucket: _Bucket, packet: Ikev2Packet) -> None:
@@ -623,22 +534,6 @@ def _note_packet(bucket: _Bucket, packet: Ikev2Packet) -> None:
         else:
             bucket.init_sent |= sent
             bucket.init_received |= not sent
-
-
-def _leads_in(event: Event) -> bool:
-    """A record that names no negotiation and leads into the next one (a policy lookup,
-    the proposals about to be sent)."""
-    return (
-        event.kind in _LEADING_KINDS
-        and getattr(event, "session_id", None) is None
-        and getattr(event, "sa_id", None) is None
-    )
-
-
-def _closes(event: Event) -> bool:
-    if isinstance(event, Ikev2Status):
-        return event.status in _CLOSING_STATUS
-    return isinstance(event, Ikev2Delete | Ikev2Error) and _ends(event)
 
 
 def _reused(bucket: _Bucket, event: Event, spi: str | None) -> bool:
@@ -665,8 +560,8 @@ def _reused(bucket: _Bucket, event: Event, spi: str | None) -> bool:
             return False
         return bucket.closed or (bucket.init_sent and not bucket.invalid_ke)
     opening = (
-        (isinstance(event, Ikev2Status) and event.status in _OPENING_STATUS)
-        or (isinstance(event, Ikev2Policy) and event.step in _OPENING_POLICY)
+        (isinstance(event, Ikev2Status) and event.status in OPENING_STATUS)
+        or (isinstance(event, Ikev2Policy) and event.step in OPENING_POLICY)
         or (isinstance(event, Ikev2Proposal) and event.spi_size == 0)
     )
     if not opening:
