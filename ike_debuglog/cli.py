@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -158,34 +158,26 @@ def _year(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _count_of_peers(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        count = -1
-    if count < 0:
-        raise argparse.ArgumentTypeError(f"not a number of peers: {text!r} (0 or more)")
-    return count
+def _whole_number(what: str, low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (none: no upper bound),
+    or a one-line error naming ``what`` it should be."""
+    bounds = f"{low} or more" if high is None else f"{low} to {high}"
+
+    def read(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = None
+        if number is None or number < low or (high is not None and number > high):
+            raise argparse.ArgumentTypeError(f"not {what}: {text!r} ({bounds})")
+        return number
+
+    return read
 
 
-def _count_of_workers(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        count = 0
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"not a number of processes: {text!r} (1 or more)")
-    return count
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"not a TCP port: {text!r} (0 to 65535)")
-    return port
+_count_of_peers = _whole_number("a number of peers", 0)
+_count_of_workers = _whole_number("a number of processes", 1)
+_port = _whole_number("a TCP port", 0, 65535)
 
 
 def _zone(text: str) -> str:

@@ -105,22 +105,36 @@ def _batches(
     notes: list[str] | None = None,
     follow: bool = False,
 ) -> Iterator[RecordBatch]:
-    """The event batches of one input; reading notes (encoding, compression, replaced
-    bytes) go to ``notes``.  An empty input is an input error: a collection step went
-    wrong.  A pipe on standard input and a followed file are read as they come."""
+    """The event batches of one input (see :func:`_line_batches`)."""
+    lines = _line_batches(path, progress=progress, notes=notes, follow=follow)
+    yield from run(lines, year=year, timezone=timezone)
+
+
+def _line_batches(
+    path: str,
+    *,
+    progress: bool = False,
+    notes: list[str] | None = None,
+    follow: bool = False,
+) -> Iterator[list[str] | None]:
+    """The batches of lines of one input (``None``: a live input paused); reading notes
+    (encoding, compression, replaced bytes) go to ``notes``.  An empty input is an input
+    error: a collection step went wrong.  A pipe on standard input and a followed file are
+    read as they come."""
     if follow:
-        yield from run(follow_reader(path), year=year, timezone=timezone)
+        yield from follow_reader(path)
         return
     if _live_stdin(path):
         reading: list[LogReader] = []
-        yield from run(pipe_reader(sys.stdin.buffer, reading=reading), year=year, timezone=timezone)
+        yield from pipe_reader(sys.stdin.buffer, reading=reading)
+        if not reading:
+            raise InputError("standard input: empty, no lines to read")
         reader = reading[0]
     else:
         reader = _reader(path)
         with closing(reader):
             show = progress and wants_progress(path, sys.stderr, json_output=False)
-            batches = _with_progress(reader, path) if show else reader.batches()
-            yield from run(batches, year=year, timezone=timezone)
+            yield from _with_progress(reader, path) if show else reader.batches()
     if reader.lines == 0:
         raise InputError(f"{reader.name}: empty, no lines to read")
     if notes is not None and reader.describe():
@@ -340,22 +354,6 @@ def _regular_file(path: str) -> bool:
         return False
 
 
-def _diagnose_lines(args: argparse.Namespace) -> Iterator[list[str] | None]:
-    """The input's batches of lines, read once, as :func:`_batches` reads them."""
-    if _live_stdin(args.file):
-        reading: list[LogReader] = []
-        yield from pipe_reader(sys.stdin.buffer, reading=reading)
-        if not reading or reading[0].lines == 0:
-            raise InputError("standard input: empty, no lines to read")
-        return
-    reader = _reader(args.file)
-    with closing(reader):
-        show = args.file != "-" and wants_progress(args.file, sys.stderr, json_output=False)
-        yield from _with_progress(reader, args.file) if show else reader.batches()
-    if reader.lines == 0:
-        raise InputError(f"{reader.name}: empty, no lines to read")
-
-
 def _diagnose(args: argparse.Namespace) -> int:
     # Sessions stream by: the established are counted, the others spooled to disk as they
     # are emitted (memory holds an offset per session in trouble and the evidence line
@@ -370,7 +368,9 @@ def _diagnose(args: argparse.Namespace) -> int:
         tempfile.TemporaryFile("w+b") as spool,
     ):
         again = _regular_file(args.file)  # a file is read again for its evidence, not copied
-        lines = _kept_lines(_diagnose_lines(args), None if again else copy)
+        lines = _kept_lines(
+            _line_batches(args.file, progress=args.file != "-"), None if again else copy
+        )
         for session in Correlator().run_batches(run(lines, year=args.year, timezone=args.timezone)):
             counts[session.outcome] += 1
             if session.outcome != "established":

@@ -43,7 +43,7 @@ def frame_lines(
     """Group physical lines into messages, lazily (framing alone, for inspection);
     ``year`` as for :func:`parse_lines`."""
     year = year if year is not None else datetime.now().year
-    framer = BatchFramer(year, None if timezone is None else checked_zone(timezone))
+    framer = BatchFramer(year, timezone)
     for batch in line_batches(lines):
         series = pl.Series(batch, dtype=pl.String).str.strip_chars_end("\r\n")
         yield from messages(framer.frame(series), year)

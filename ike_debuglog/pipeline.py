@@ -17,7 +17,6 @@ from typing import Any, Final
 import polars as pl
 
 from .events import Event
-from .framing import checked_zone
 from .reading import decode_line
 from .scan.extract import extract
 from .scan.frame import BatchFramer
@@ -37,8 +36,7 @@ class Pipeline:
 
     def __init__(self, *, year: int | None = None, timezone: str | None = None) -> None:
         self.year = year if year is not None else datetime.now().year
-        zone = None if timezone is None else checked_zone(timezone)
-        self._framer = BatchFramer(self.year, zone)
+        self._framer = BatchFramer(self.year, timezone)
         self._steps = StepPass()
         self._records = 0  # records seen: the stream index of the next one
         self._held: deque[tuple[int, RecordBatch]] = deque()

@@ -44,6 +44,7 @@ from ..framing import (
     LineInfo,
     Message,
     analyze_line,
+    checked_zone,
     stamp_time,
     zone_of,
 )
@@ -209,7 +210,8 @@ class BatchFramer:
 
     def __init__(self, year: int, timezone: str | None = None) -> None:
         self.year = year
-        self.timezone = timezone
+        # The zone of stamps that name none (an IANA name; UsageError when it is not one).
+        self.timezone = None if timezone is None else checked_zone(timezone)
         self.number = 0
         self._calendar = Calendar(year)
         self._open: _Open | None = None
