@@ -74,11 +74,13 @@ from .events import (
 )
 from .families import event_from_message
 from .framing import Message
+from .pairing import Pair, pair_files
 from .parse import (
     frame_lines,
     parse_file,
     parse_files,
     parse_lines,
+    parse_stream,
     parse_text,
 )
 from .reading import LogReader, open_log
@@ -141,6 +143,7 @@ __all__ = [
     "LogReader",
     "LoggingHeader",
     "Message",
+    "Pair",
     "Payload",
     "Proposal",
     "Proxy",
@@ -156,8 +159,10 @@ __all__ = [
     "event_from_message",
     "frame_lines",
     "open_log",
+    "pair_files",
     "parse_file",
     "parse_files",
     "parse_lines",
+    "parse_stream",
     "parse_text",
 ]

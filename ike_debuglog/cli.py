@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .commands import COMMANDS, EXIT_OK, EXIT_USAGE
+from .commands import COMMANDS
 from .errors import IkeDebuglogError, UsageError
 from .framing import checked_zone
+from .inputs import INTERRUPTED
+from .outputs import EXIT_OK, EXIT_USAGE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     events.add_argument(
         "file",
         nargs="+",
-        help="log file(s), or - for standard input; several are parsed in parallel",
+        help="log file(s) or URL(s) (s3://bucket/*.log.gz, https://...: a URL glob is "
+        "expanded), or - for standard input; several are parsed in parallel",
     )
     events.add_argument(
         "--workers",
@@ -41,10 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     events.add_argument(
         "--format",
-        choices=("jsonl", "table", "ecs", "ocsf"),
+        choices=("jsonl", "table", "ecs", "ocsf", "parquet"),
         default="jsonl",
-        help="JSON Lines (default), a table, or Elastic (ECS) / OCSF documents, one per line",
+        help="JSON Lines (default), a table, Elastic (ECS) / OCSF documents, one per line, "
+        "or DIR/events.parquet (with -o DIR)",
     )
+    _parquet_folder(events)
+    _engine(events)
     events.add_argument(
         "--include-unrecognized", action="store_true", help="also print the lines no grammar knows"
     )
@@ -59,10 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     sessions.add_argument(
         "--format",
-        choices=("table", "jsonl", "ecs", "ocsf"),
+        choices=("table", "jsonl", "ecs", "ocsf", "parquet"),
         default="table",
-        help="a table (default), JSON Lines, or Elastic (ECS) / OCSF documents, one per line",
+        help="a table (default), JSON Lines, Elastic (ECS) / OCSF documents, one per line, "
+        "or DIR/sessions.parquet (with -o DIR)",
     )
+    _parquet_folder(sessions)
+    _engine(sessions)
     _reads_a_log(
         commands,
         "diagnose",
@@ -123,10 +132,28 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="also write what became what to this JSON file (keep it private)",
     )
+    report = commands.add_parser(
+        "report",
+        help="write one self-contained HTML page: summary, sessions table, and per session "
+        "its ladder, findings with their evidence, proposals and hint",
+    )
+    report.add_argument("file", nargs="+", help="log file(s), or - for standard input")
+    report.add_argument(
+        "-o", "--output", required=True, help="the HTML file to write (- for standard output)"
+    )
+    report.add_argument(
+        "--details",
+        type=_whole_number("a number of sessions", 0),
+        default=200,
+        metavar="N",
+        help="detailed sections for at most N sessions, failed first (default: 200); "
+        "the table lists them all",
+    )
+    _year(report)
     schema = commands.add_parser(
         "schema", help="print the JSON Schema of the events and sessions this tool writes"
     )
-    schema.add_argument("--model", choices=("all", "event", "session"), default="all")
+    schema.add_argument("--model", choices=("all", "event", "session", "pair"), default="all")
     return parser
 
 
@@ -135,9 +162,52 @@ def _reads_a_log(
 ) -> argparse.ArgumentParser:
     """A subcommand that reads one log: its file argument and --year."""
     command = commands.add_parser(name, **options)
-    command.add_argument("file", help="log file, or - for standard input")
+    if name in ("sessions", "diagnose", "ladder"):  # several files: rejoined, then paired
+        command.add_argument("file", nargs="+", help="log file(s) or URL(s), or - for stdin")
+        command.add_argument(
+            "--workers",
+            type=_count_of_workers,
+            default=None,
+            help="processes for several files (default: CPUs)",
+        )
+    else:
+        command.add_argument("file", help="log file or URL (s3://, https://...), or - for stdin")
     _year(command)
     return command
+
+
+def _engine(command: argparse.ArgumentParser) -> None:
+    """--engine and where it runs: the files of a fleet run on Dask or Spark
+    (docs/fleet.md); the output is the same as here."""
+    command.add_argument(
+        "--engine",
+        choices=("local", "dask", "spark"),
+        default="local",
+        help="where several files are read: here (default), a Dask cluster (the [dask] "
+        "extra) or Spark (the [spark] extra); JSON Lines or Parquet output",
+    )
+    command.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="with --engine dask: the scheduler (tcp://host:8786; default: a LocalCluster)",
+    )
+    command.add_argument(
+        "--master",
+        default="local[2]",
+        help="with --engine spark: the Spark master (default: local[2])",
+    )
+
+
+def _parquet_folder(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="DIR",
+        default=None,
+        help="the folder --format parquet writes to (created if missing)",
+    )
 
 
 def _year(command: argparse.ArgumentParser) -> None:
@@ -190,8 +260,9 @@ def _zone(text: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
+    INTERRUPTED.clear()
     try:
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
     except IkeDebuglogError as error:
         print(f"ike-debuglog: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -202,6 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    return 130 if INTERRUPTED.is_set() else status
 
 
 if __name__ == "__main__":

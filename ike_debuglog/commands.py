@@ -12,133 +12,44 @@ import functools
 import json
 import os
 import shutil
-import stat
 import sys
 import tempfile
+import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, closing
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, Final
 
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-
+from . import fleet_commands, inputs
 from .correlate import Correlator, Session
 from .drift import drift_batches
-from .errors import InputError, UsageError
+from .errors import UsageError
 from .events import Event
+from .outputs import EXIT_FAILED, EXIT_OK, EXPORTS, compact, console_of, parquet_output
+from .pair_commands import (
+    HostSessions,
+    diagnose_pairs,
+    draw_pairs,
+    paired,
+    print_pairs,
+    write_pairs,
+)
 from .parse import _checked_files, in_workers, parse_file_batches
 from .pipeline import run
-from .reading import LogReader, open_log, reader_of
+from .reading import open_log
 from .redact import Redactor
-from .render import ecs, ocsf
 from .render.jsonl import write_batch
 from .render.ladder import mermaid_ladder, text_ladder
 from .render.metrics import Metrics, serve
+from .render.parquet import write_events, write_sessions
+from .render.report import Report
 from .render.schema import output_schema
 from .render.sessions import diagnosis, sessions_table
 from .render.table import drift_table, events_table
 from .scan.records import RecordBatch
-from .stream import follow_reader, pipe_reader
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-
-#: Inputs at least this large get a progress bar (on a terminal, outside JSON mode).
-PROGRESS_BYTES = 5_000_000
-
-
-def wants_progress(path: str, stream: TextIO, *, json_output: bool) -> bool:
-    """A progress bar only helps a person watching a long read: a large regular file, a
-    terminal on stderr, and output that is not JSON for a script."""
-    if json_output or path == "-" or not stream.isatty():
-        return False
-    try:
-        info = os.stat(path)
-    except OSError:
-        return False
-    return stat.S_ISREG(info.st_mode) and info.st_size >= PROGRESS_BYTES
-
-
-def _with_progress(reader: LogReader, path: str) -> Iterator[list[str]]:
-    """The reader's batches of lines, advancing a progress bar on stderr by the bytes read."""
-    size = os.stat(path).st_size
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(Path(path).name, total=size)
-        for lines in reader.batches():
-            yield lines
-            progress.update(task, completed=reader.bytes_read)
-
-
-def _reader(path: str) -> LogReader:
-    """A file's lines, or standard input's, by the reading policy."""
-    return reader_of(sys.stdin.buffer, "standard input") if path == "-" else open_log(path)
-
-
-def _console(out: TextIO) -> Console:
-    """Rich output as wide as the terminal, or 200 columns into a file or pipe."""
-    return Console(file=out, width=None if out.isatty() else 200)
-
-
-def _live_stdin(path: str) -> bool:
-    if path != "-":
-        return False
-    stdin = sys.stdin.buffer
-    return not stdin.isatty() and stat.S_ISFIFO(os.fstat(stdin.fileno()).st_mode)
-
-
-def _batches(
-    path: str,
-    year: int | None,
-    timezone: str | None,
-    *,
-    progress: bool = False,
-    notes: list[str] | None = None,
-    follow: bool = False,
-) -> Iterator[RecordBatch]:
-    """The event batches of one input (see :func:`_line_batches`)."""
-    lines = _line_batches(path, progress=progress, notes=notes, follow=follow)
-    yield from run(lines, year=year, timezone=timezone)
-
-
-def _line_batches(
-    path: str,
-    *,
-    progress: bool = False,
-    notes: list[str] | None = None,
-    follow: bool = False,
-) -> Iterator[list[str] | None]:
-    """The batches of lines of one input (``None``: a live input paused); reading notes
-    (encoding, compression, replaced bytes) go to ``notes``.  An empty input is an input
-    error: a collection step went wrong.  A pipe on standard input and a followed file are
-    read as they come."""
-    if follow:
-        yield from follow_reader(path)
-        return
-    if _live_stdin(path):
-        reading: list[LogReader] = []
-        yield from pipe_reader(sys.stdin.buffer, reading=reading)
-        if not reading:
-            raise InputError("standard input: empty, no lines to read")
-        reader = reading[0]
-    else:
-        reader = _reader(path)
-        with closing(reader):
-            show = progress and wants_progress(path, sys.stderr, json_output=False)
-            yield from _with_progress(reader, path) if show else reader.batches()
-    if reader.lines == 0:
-        raise InputError(f"{reader.name}: empty, no lines to read")
-    if notes is not None and reader.describe():
-        notes.append(f"{reader.name}: {reader.describe()}")
+from .stream import follow_reader
+from .urls import expanded, is_url
 
 
 class _Tally:
@@ -168,13 +79,23 @@ class _Tally:
 
 
 def _events(args: argparse.Namespace) -> int:
+    if args.engine != "local":
+        return fleet_commands.on_engine(args, "events")
     files: list[str] = args.file
+    if any(map(is_url, files)):
+        args.file = files = expanded(map(inputs.local, files) if args.follow else files)
     if args.follow and files == ["-"]:
         raise UsageError("--follow reads a file; standard input is already read as it comes")
     if len(files) > 1 and ("-" in files or args.follow):
         raise UsageError("standard input and --follow take a single input")
     notes: list[str] = []
-    tally = _json_lines(args, notes) if args.format == "jsonl" else _event_documents(args, notes)
+    folder = parquet_output(args)
+    if folder is not None:
+        tally = _parquet_events(args, notes, folder)
+    elif args.format == "jsonl":
+        tally = _json_lines(args, notes)
+    else:
+        tally = _event_documents(args, notes)
     print(tally.summary(notes), file=sys.stderr)
     return EXIT_OK
 
@@ -186,8 +107,10 @@ def _json_lines(args: argparse.Namespace, notes: list[str]) -> _Tally:
     if len(files) > 1:
         return _json_files(files, args, notes, out)
     tally = _Tally()
-    live = args.follow or _live_stdin(files[0])
-    for batch in _batches(files[0], args.year, args.timezone, notes=notes, follow=args.follow):
+    live = args.follow or inputs.live_stdin(files[0])
+    for batch in inputs.batches(
+        files[0], args.year, args.timezone, notes=notes, follow=args.follow
+    ):
         tally.batch(batch)
         write_batch(out, batch, unrecognized=args.include_unrecognized)
         if live:
@@ -232,9 +155,9 @@ def _json_file(
     notes: list[str] = []
     handle, written = tempfile.mkstemp(dir=spool, suffix=".jsonl")
     with os.fdopen(handle, "wb") as out:
-        for batch in _batches(path, year, timezone, notes=notes):
+        for batch in inputs.batches(path, year, timezone, notes=notes):
             tally.batch(batch)
-            write_batch(out, batch, unrecognized=unrecognized, file=str(Path(path)))
+            write_batch(out, batch, unrecognized=unrecognized, file=path)
     return written, tally, notes
 
 
@@ -242,13 +165,13 @@ def _event_documents(args: argparse.Namespace, notes: list[str]) -> _Tally:
     """A table, or ECS / OCSF documents: these are built from the events."""
     tally = _Tally()
     out = sys.stdout
-    console = _console(out)
+    console = console_of(out)
     files: list[str] = args.file
-    live = args.follow or _live_stdin(files[0])
+    live = args.follow or inputs.live_stdin(files[0])
     sources: Iterable[tuple[str | None, Iterable[RecordBatch]]]
     if len(files) == 1:
         table = args.format == "table"
-        one = _batches(
+        one = inputs.batches(
             files[0], args.year, args.timezone, progress=table, notes=notes, follow=args.follow
         )
         sources = [(None, one)]
@@ -263,10 +186,10 @@ def _event_documents(args: argparse.Namespace, notes: list[str]) -> _Tally:
             console.print(events_table(list(kept), title=label))
             continue
         # One input at a time: a record without a stamp takes its neighbour's time.
-        for document in _EXPORTS[args.format][0](kept):
+        for document in EXPORTS[args.format][0](kept):
             if label is not None:
                 document.setdefault("log", {})["file"] = {"path": label}
-            out.write(_compact(document) + "\n")
+            out.write(compact(document) + "\n")
             if live:
                 out.flush()
     out.flush()
@@ -282,79 +205,82 @@ def _kept(batches: Iterable[RecordBatch], tally: _Tally, *, unrecognized: bool) 
                 yield event
 
 
-#: --format name: (event documents, session documents), each over one input's stream.
-_EXPORTS: dict[
-    str,
-    tuple[
-        Callable[[Iterable[Event]], Iterator[dict[str, Any]]],
-        Callable[[Iterable[Session]], Iterator[dict[str, Any]]],
-    ],
-] = {
-    "ecs": (ecs.event_documents, ecs.session_documents),
-    "ocsf": (ocsf.event_documents, ocsf.session_documents),
-}
-
-
-def _compact(document: dict[str, Any]) -> str:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-
-
 def _sessions_of(args: argparse.Namespace) -> Iterator[Session]:
     table = getattr(args, "format", "text") in ("table", "text")
-    return Correlator().run_batches(_batches(args.file, args.year, args.timezone, progress=table))
+    return Correlator().run_batches(
+        inputs.batches(args.file, args.year, args.timezone, progress=table)
+    )
+
+
+def _parquet_events(args: argparse.Namespace, notes: list[str], folder: Path) -> _Tally:
+    """DIR/events.parquet, batch by batch; several files each fill the ``file`` column."""
+    tally = _Tally()
+    files: list[str] = args.file
+    sources: Iterable[tuple[str | None, Iterable[RecordBatch]]]
+    if len(files) == 1:
+        sources = [(None, inputs.batches(files[0], args.year, args.timezone, notes=notes))]
+    else:
+        several = parse_file_batches(
+            files, workers=args.workers, year=args.year, timezone=args.timezone
+        )
+        sources = ((str(path), batches) for path, batches in several)
+    write_events(folder, sources, unrecognized=args.include_unrecognized, seen=tally.batch)
+    return tally
 
 
 def _sessions(args: argparse.Namespace) -> int:
+    if args.engine != "local":
+        return fleet_commands.on_engine(args, "sessions")
+    args.file = expanded(args.file)  # a URL glob names several files
+    if len(args.file) > 1:
+        return fleet_commands.sessions_of_files(args)
+    args.file = args.file[0]  # one file: streamed, as always
+    folder = parquet_output(args)
+    if folder is not None:
+        write_sessions(folder, _sessions_of(args))
+        return EXIT_OK
     out = sys.stdout
+    hosts = HostSessions(args.file)  # a syslog server's file: its routers paired at the end
     if args.format != "table":
         sessions = _sessions_of(args)  # streamed: each session as soon as it ends
-        if args.format in _EXPORTS:
-            for document in _EXPORTS[args.format][1](sessions):
-                out.write(_compact(document) + "\n")
+        if args.format in EXPORTS:
+            for document in EXPORTS[args.format][1](sessions):
+                out.write(compact(document) + "\n")
         else:
-            for session in sessions:
+            for session in map(hosts.add, sessions):
                 out.write(session.model_dump_json() + "\n")
+            write_pairs(hosts.pairs(), out)
         out.flush()
         return EXIT_OK
-    found = sorted(_sessions_of(args), key=lambda session: session.id)
-    _console(out).print(sessions_table(found))
+    console = console_of(out)
+    for page in _pages(map(hosts.add, _sessions_of(args))):
+        console.print(sessions_table(sorted(page, key=lambda session: session.id)))
+    print_pairs(hosts.pairs(), console)
     return EXIT_OK
 
 
-def _lines(lines: Iterable[str], wanted: set[int]) -> dict[int, str]:
-    """The text of the given line numbers, in one pass over the input's lines."""
-    found: dict[int, str] = {}
-    if not wanted:
-        return found
-    last = max(wanted)
-    for number, line in enumerate(lines, start=1):
-        if number in wanted:
-            found[number] = line.strip()
-        if number >= last:
-            break
-    return found
+#: The sessions table is printed in pages of this many sessions, so that what it holds is
+#: bounded like the stream (a table of a million sessions is read page by page anyway).
+TABLE_PAGE: Final = 5_000
 
 
-def _kept_lines(
-    source: Iterable[list[str] | None], copy: IO[str] | None
-) -> Iterator[list[str] | None]:
-    """The batches of lines of ``source``, each line also written to ``copy`` (if any) as
-    it goes by: the evidence ``diagnose`` quotes, from an input that cannot be read twice
-    (standard input, a named pipe, ``<(...)``)."""
-    for lines in source:
-        if lines is not None and copy is not None:
-            copy.writelines(line.replace("\n", " ") + "\n" for line in lines)
-        yield lines
-
-
-def _regular_file(path: str) -> bool:
-    try:
-        return path != "-" and stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return False
+def _pages(sessions: Iterable[Session]) -> Iterator[list[Session]]:
+    page: list[Session] = []
+    pages = 0
+    for session in sessions:
+        page.append(session)
+        if len(page) == TABLE_PAGE:
+            yield page
+            page, pages = [], pages + 1
+    if page or not pages:  # no session at all: one empty table, its header
+        yield page
 
 
 def _diagnose(args: argparse.Namespace) -> int:
+    args.file = expanded(args.file)  # a URL glob names several files
+    if len(args.file) > 1:
+        return fleet_commands.diagnose_files(args)
+    args.file = args.file[0]  # one file: streamed, as always
     # Sessions stream by: the established are counted, the others spooled to disk as they
     # are emitted (memory holds an offset per session in trouble and the evidence line
     # numbers, not the sessions); the lines of an input that cannot be read twice go to a
@@ -367,23 +293,31 @@ def _diagnose(args: argparse.Namespace) -> int:
         tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace", newline="\n") as copy,
         tempfile.TemporaryFile("w+b") as spool,
     ):
-        again = _regular_file(args.file)  # a file is read again for its evidence, not copied
-        lines = _kept_lines(
-            _line_batches(args.file, progress=args.file != "-"), None if again else copy
+        again = inputs.regular_file(args.file)  # a file is read again for its evidence, not copied
+        lines = inputs.kept_lines(
+            inputs.line_batches(args.file, progress=args.file != "-"), None if again else copy
         )
+        hosts = HostSessions(args.file)  # a syslog server's file: its routers paired
         for session in Correlator().run_batches(run(lines, year=args.year, timezone=args.timezone)):
             counts[session.outcome] += 1
+            hosts.add(session)
             if session.outcome != "established":
                 troubled.append((session.id, spool.tell()))
                 spool.write(session.model_dump_json().encode() + b"\n")
                 wanted.update(n for f in session.findings for n in f.evidence)
+        pairs = hosts.pairs()
+        wanted.update(n for pair in pairs for f in pair.findings for n in f.evidence)
         if again:
             with closing(open_log(args.file)) as reader:  # the same lines the parser read
-                text = _lines(reader, wanted)
+                text = inputs.lines_at(reader, wanted)
         else:
             copy.seek(0)
-            text = _lines(copy, wanted)
-        for _, offset in sorted(troubled):
+            text = inputs.lines_at(copy, wanted)
+        diagnose_pairs(pairs, out, lambda _, number: text.get(number))
+        together = {session_id for _, session_id in paired(pairs)}
+        for session_id, offset in sorted(troubled):
+            if session_id in together:
+                continue
             spool.seek(offset)
             session = Session.model_validate_json(spool.readline())
             out.write("\n".join([*diagnosis(session, text.get), ""]) + "\n")
@@ -397,25 +331,38 @@ def _diagnose(args: argparse.Namespace) -> int:
 
 
 def _ladder(args: argparse.Namespace) -> int:
-    sessions = sorted(_sessions_of(args), key=lambda session: session.id)
+    if len(args.file) > 1:  # both routers of a tunnel: two-sided ladders
+        _, pairs = fleet_commands.fleet(args)
+        if not pairs:
+            raise UsageError("no session of one log is the same IKE SA as one of another")
+        sys.stdout.write(draw_pairs(pairs, args.session, args.format == "mermaid"))
+        return EXIT_OK
+    args.file = args.file[0]
+    hosts = HostSessions(args.file)  # a syslog server's file: its routers paired
+    sessions = sorted(map(hosts.add, _sessions_of(args)), key=lambda session: session.id)
+    pairs = hosts.pairs()
+    together = {session_id for _, session_id in paired(pairs)}
+    sessions = [session for session in sessions if session.id not in together]
     if args.session is not None:
         sessions = [session for session in sessions if session.id == args.session]
-        if not sessions:
+        pairs = [p for p in pairs if args.session in (p.a.session_id, p.b.session_id)]
+        if not sessions and not pairs:
             raise UsageError(f"no session {args.session}; `ike-debuglog sessions` lists them")
     draw = mermaid_ladder if args.format == "mermaid" else text_ladder
-    sys.stdout.write("\n".join(draw(session) for session in sessions))
+    drawn = [draw_pairs(pairs, None, args.format == "mermaid")] if pairs else []
+    sys.stdout.write("\n".join([*drawn, *(draw(session) for session in sessions)]))
     return EXIT_OK
 
 
 def _drift(args: argparse.Namespace) -> int:
     found = drift_batches(
-        _batches(args.file, args.year, args.timezone, progress=args.format == "table")
+        inputs.batches(args.file, args.year, args.timezone, progress=args.format == "table")
     )
     out = sys.stdout
     if args.format == "jsonl":
         out.writelines(template.model_dump_json() + "\n" for template in found)
     else:
-        _console(out).print(drift_table(found))
+        console_of(out).print(drift_table(found))
     return EXIT_OK
 
 
@@ -440,14 +387,16 @@ def _count(batches: Iterable[RecordBatch], metrics: Metrics, *, live: bool) -> N
 def _metrics(args: argparse.Namespace) -> int:
     metrics = Metrics(peer_labels=args.peer_labels)
     if args.serve is None:
-        batches = _batches(args.file, args.year, args.timezone, progress=False)
+        batches = inputs.batches(args.file, args.year, args.timezone, progress=False)
         _count(batches, metrics, live=False)
         sys.stdout.write(metrics.exposition().decode())
         return EXIT_OK
-    if args.file == "-":
-        live = run(pipe_reader(sys.stdin.buffer), year=args.year, timezone=args.timezone)
+    if args.file == "-":  # a pipe as it comes, by the reading rules of every command
+        live = inputs.batches(args.file, args.year, args.timezone)
     else:
-        open_log(args.file).close()  # a missing or binary file is an error before serving
+        open_log(
+            inputs.local(args.file)
+        ).close()  # a missing or binary file: an error before serving
         live = run(follow_reader(args.file), year=args.year, timezone=args.timezone)
     try:
         server = serve(metrics, args.serve, args.bind)
@@ -457,14 +406,18 @@ def _metrics(args: argparse.Namespace) -> int:
     port = server.server_address[1]  # the one taken, with --serve 0
     print(f"serving http://{args.bind}:{port}/metrics", file=sys.stderr, flush=True)
     _count(live, metrics, live=True)
-    return EXIT_OK
+    # A pipe that closed (a `show logging` dump piped in): its final counts, the sessions
+    # only the end of input settles included, are served until the process is stopped.
+    print("input ended; serving the final counts until interrupted", file=sys.stderr, flush=True)
+    while True:
+        time.sleep(3600)
 
 
 def _redact(args: argparse.Namespace) -> int:
     redactor = Redactor(args.key.encode() if args.key is not None else None)
     if args.mapping is not None:
         _writable(args.mapping)  # before the log is written, not after
-    with closing(_reader(args.file)) as reader:
+    with closing(inputs.open_input(args.file)) as reader:
         sys.stdout.writelines(redactor.lines(reader))
     sys.stdout.flush()
     if args.mapping is not None:
@@ -484,6 +437,53 @@ def _writable(path: Path) -> None:
         raise UsageError(f"{path.parent}: no such folder for --mapping")
 
 
+def _report(args: argparse.Namespace) -> int:
+    # Each input streams through the correlator once; the report keeps a small row per
+    # session and the sessions it details.  Their evidence is quoted afterwards, from the
+    # file read again or from the copy of an input that cannot be read twice.
+    files: list[str] = args.file
+    if files.count("-") > 1:
+        raise UsageError("standard input can be read only once")
+    output = Path(args.output)
+    if args.output != "-" and (output.is_dir() or not output.parent.is_dir()):
+        raise UsageError(f"{output}: cannot write a file there (before reading the logs)")
+    report = Report(details=args.details)
+    with ExitStack() as stack:
+        copies: list[IO[str] | None] = []
+        for index, path in enumerate(files):
+            again = inputs.regular_file(path)
+            copy = None if again else stack.enter_context(_line_copy())
+            lines = inputs.kept_lines(inputs.line_batches(path, progress=path != "-"), copy)
+            for session in Correlator().run_batches(
+                run(lines, year=args.year, timezone=args.timezone)
+            ):
+                report.add(index, session)
+            copies.append(copy)
+        texts = []
+        for index, (path, copy) in enumerate(zip(files, copies, strict=True)):
+            if copy is None:
+                with closing(open_log(path)) as reader:
+                    texts.append(inputs.lines_at(reader, report.wanted(index)))
+            else:
+                copy.seek(0)
+                texts.append(inputs.lines_at(copy, report.wanted(index)))
+        names = ["standard input" if path == "-" else path for path in files]
+        page = report.html(names, texts)
+    if args.output == "-":
+        sys.stdout.write(page)
+        sys.stdout.flush()
+    else:
+        try:
+            Path(args.output).write_text(page, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"{args.output}: cannot write ({error.strerror})") from error
+    return EXIT_OK
+
+
+def _line_copy() -> IO[str]:
+    return tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace", newline="\n")
+
+
 def _schema(args: argparse.Namespace) -> int:
     sys.stdout.write(json.dumps(output_schema(args.model), indent=2) + "\n")
     return EXIT_OK
@@ -497,5 +497,6 @@ COMMANDS = {
     "drift": _drift,
     "metrics": _metrics,
     "redact": _redact,
+    "report": _report,
     "schema": _schema,
 }

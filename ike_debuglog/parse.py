@@ -22,7 +22,7 @@ from contextlib import closing
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import polars as pl
 
@@ -30,9 +30,10 @@ from .errors import InputError
 from .events import Event
 from .framing import Message, checked_zone
 from .pipeline import events_of, line_batches, run
-from .reading import LogReader, open_log
+from .reading import LogReader, open_log, reader_of
 from .scan.frame import BatchFramer, messages
 from .scan.records import RecordBatch
+from .urls import is_url, matches
 
 _T = TypeVar("_T")
 
@@ -81,14 +82,36 @@ def parse_file(
 ) -> Iterator[Event]:
     """Events from a log file, read lazily line by line (a 1 GB file is never held whole).
 
-    Compressed, UTF-16 and Windows-encoded files are read by the policy of
-    :mod:`ike_debuglog.reading`; use :func:`open_log` and :func:`parse_lines` to see what
-    reading took.  ``year`` as for :func:`parse_lines`.  Raises :class:`InputError` when
-    the file cannot be opened or is not a log.
+    ``path`` is a local path or a URL of any fsspec file system (``s3://bucket/a.log.gz``,
+    ``https://...``; docs/input.md, Logs by URL).  Compressed, UTF-16 and Windows-encoded
+    files are read by the policy of :mod:`ike_debuglog.reading`; use :func:`open_log` and
+    :func:`parse_lines` to see what reading took.  ``year`` as for :func:`parse_lines`.
+    Raises :class:`InputError` when the file cannot be opened or is not a log.
     """
     if timezone is not None:
         checked_zone(timezone)  # before opening the file: a usage error comes first
     return _events_then_close(open_log(path), year, timezone)
+
+
+def parse_stream(
+    fileobj: BinaryIO,
+    *,
+    name: str = "<stream>",
+    year: int | None = None,
+    timezone: str | None = None,
+) -> Iterator[Event]:
+    """Events from an open binary stream: what an engine (Dask, Spark, an object store's
+    client) has opened, a pipe, a socket's file.
+
+    The bytes are read by exactly the rules of :func:`parse_file` (compression, encodings,
+    binary input refused with an :class:`InputError` naming ``name``); the stream need not
+    be seekable.  It is read to its end as the events are taken, and left open: closing
+    it is the caller's.  ``year`` and ``timezone`` as for :func:`parse_lines`.
+    """
+    if timezone is not None:
+        checked_zone(timezone)
+    reader = reader_of(fileobj, name, owned=False)
+    return events_of(reader.batches(), year=year, timezone=timezone)
 
 
 def _events_then_close(
@@ -110,13 +133,20 @@ def _batches_of(path: str, year: int | None, timezone: str | None = None) -> Ite
         yield from run(reader.batches(), year=year, timezone=timezone)
 
 
-def _checked_files(paths: Sequence[str | PathLike[str]]) -> list[Path]:
-    files = [Path(path) for path in paths]
-    for file in files:
+def _checked_files(paths: Sequence[str | PathLike[str]]) -> list[Path | str]:
+    """The files to read: local paths checked before any is parsed, URL globs expanded
+    into their matches (a URL is checked when it is opened: one request less per file)."""
+    files: list[Path | str] = []
+    for path in paths:
+        if is_url(path):
+            files.extend(matches(str(path)))
+            continue
+        file = Path(path)
         if not file.is_file():
             raise InputError(
                 f"{file}: no such file" if not file.exists() else f"{file}: not a file"
             )
+        files.append(file)
     return files
 
 
@@ -126,7 +156,7 @@ def parse_file_batches(
     workers: int | None = None,
     year: int | None = None,
     timezone: str | None = None,
-) -> Iterator[tuple[Path, Iterator[RecordBatch]]]:
+) -> Iterator[tuple[Path | str, Iterator[RecordBatch]]]:
     """The event batches of several logs, in input order, each file parsed in a worker
     process (``workers``: how many; 1 parses in this process)."""
     files = _checked_files(paths)
@@ -146,8 +176,11 @@ def parse_files(
     workers: int | None = None,
     year: int | None = None,
     timezone: str | None = None,
-) -> Iterator[tuple[Path, list[Event]]]:
+) -> Iterator[tuple[Path | str, list[Event]]]:
     """The events of several logs, each file parsed in its own process, in input order.
+
+    A path is a local path (yielded as a :class:`~pathlib.Path`) or a URL (yielded as it
+    is); a URL glob (``s3://bucket/2026/11/*.log.gz``) stands for its matches, sorted.
 
     Yields ``(path, events)`` per file as soon as it and the files before it are done;
     each file's events are held in memory once (use :func:`parse_file` to stream one
@@ -155,7 +188,8 @@ def parse_files(
     ``year`` and ``timezone`` (as for :func:`parse_lines`) are each file's own: every file
     is dated from them.
     Workers send their results back as Arrow tables, never as pickled models.  Raises
-    :class:`InputError` for a file that cannot be read, before parsing any.
+    :class:`InputError` for a local file that cannot be read before parsing any (for a
+    URL, when it is opened), and for a URL glob that matches nothing.
     """
     batched = parse_file_batches(paths, workers=workers, year=year, timezone=timezone)
     for file, batches in batched:
@@ -164,7 +198,7 @@ def parse_files(
 
 def in_workers(
     work: Callable[[str, int | None, str | None], _T],
-    files: Sequence[Path],
+    files: Sequence[Path | str],
     year: int | None,
     workers: int | None,
     timezone: str | None = None,

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from .errors import InputError
 from .events import Event
 from .reading import decode_line
 from .scan.extract import extract
@@ -147,8 +148,14 @@ def run(
     """Batches of events from batches of lines: a whole input, or a live feed in which
     ``None`` marks a pause (see :meth:`Pipeline.quiet`)."""
     pipeline = Pipeline(year=year, timezone=timezone)
-    for lines in source:
-        yield from pipeline.quiet() if lines is None else pipeline.feed(lines)
+    try:
+        for lines in source:
+            yield from pipeline.quiet() if lines is None else pipeline.feed(lines)
+    except InputError:
+        # Reading stopped (an archive cut short, a failing disk): the records held for
+        # their next lines are given before the error, as every line read is.
+        yield from pipeline.finish()
+        raise
     yield from pipeline.finish()
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import BinaryIO, Final, Generic, Protocol, TypeVar
 
 from .errors import InputError
+from .urls import is_url, open_url, single
 
 #: Bytes looked at to recognise the input: compression, byte order mark, binary data.
 SNIFF_BYTES: Final = 8192
@@ -118,6 +119,44 @@ class _Replay(io.RawIOBase):
         data: bytes = read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
+
+
+class _Stopping:
+    """A decompressed stream that ends where it breaks (an archive cut short, copied
+    while it was written), keeping the error for later: every line decompressed before
+    the break is given first (a read of many kB would otherwise take them down with it,
+    and a break in the first kB would refuse the whole input)."""
+
+    def __init__(self, stream: _Readable) -> None:
+        self._stream = stream
+        self.error: EOFError | OSError | lzma.LZMAError | None = None
+
+    def read1(self, size: int = -1) -> bytes:
+        if self.error is not None:
+            return b""
+        read = getattr(self._stream, "read1", self._stream.read)
+        try:
+            data: bytes = read(size)
+        except (EOFError, OSError, lzma.LZMAError) as error:
+            self.error = error
+            return b""
+        return data
+
+    read = read1
+
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
+
+
+class _Eager(io.BufferedReader):
+    """A live feed's compressed bytes: a read gives what has arrived, as one read of the
+    pipe does, instead of waiting until it can fill the size asked (a decompressor asks
+    for 8 kB or more, and a quiet pipe would hold back every line until it closed)."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self.read1(size) if size is not None and size > 0 else super().read(size)
 
 
 def _read_head(handle: _Readable, *, live: bool = False) -> bytes:
@@ -238,12 +277,15 @@ class LogReader:
         self.replaced_lines = 0
         self._cut = 0
         self._source = handle
+        self._stopped: _Stopping | None = None
         source: _Readable = handle
         head = _read_head(source, live=live)
         for magic, (compression, opener) in _COMPRESSED.items():
             if head.startswith(magic):
                 self.compression = compression
-                source = opener(io.BufferedReader(_Replay(head, source)))
+                packed = _Replay(head, source)
+                source = opener(_Eager(packed) if live else io.BufferedReader(packed))
+                source = self._stopped = _Stopping(source)
                 head = _read_head(source, live=live)
                 break
         for magic, what in _BINARY.items():
@@ -303,6 +345,8 @@ class LogReader:
                 yield from self._text_batches(size)
             else:
                 yield from self._byte_batches(size)
+            if self._stopped is not None and self._stopped.error is not None:
+                raise self._stopped.error
         except (EOFError, OSError, lzma.LZMAError) as error:
             # A truncated archive (copied while it was written) or a failing disk: the
             # lines read so far have been given; say why the rest is missing.
@@ -388,6 +432,11 @@ class LogReader:
                 f"{self.name}: reading stopped at line {self.lines}: {error}"
             ) from error
         if not count:
+            if self._stopped is not None and self._stopped.error is not None:
+                broken = self._stopped.error
+                raise InputError(
+                    f"{self.name}: reading stopped at line {self.lines}: {broken}"
+                ) from broken
             self.ended = True
             return []
         self.ended = False
@@ -463,8 +512,13 @@ def _lines(count: int) -> str:
 
 
 def open_log(path: str | PathLike[str]) -> LogReader:
-    """A :class:`LogReader` over a file; raises :class:`InputError` when it cannot be read
-    or is not a log.  Close it with :meth:`close` (or read it to the end in a ``with``)."""
+    """A :class:`LogReader` over a file, local or at a URL (``s3://...``, any fsspec file
+    system; a glob must match one file); raises :class:`InputError` when it cannot be
+    read or is not a log.  Close it with :meth:`close` (or read it to the end in a
+    ``with``)."""
+    if is_url(path):
+        url = single(str(path))
+        return reader_of(open_url(url), url)
     file_path = Path(path)
     try:
         handle = file_path.open("rb")
@@ -479,13 +533,15 @@ def open_log(path: str | PathLike[str]) -> LogReader:
     return reader_of(handle, str(file_path))
 
 
-def reader_of(handle: BinaryIO, name: str) -> LogReader:
+def reader_of(handle: BinaryIO, name: str, *, owned: bool = True) -> LogReader:
     """A :class:`LogReader` over an open binary stream (a file, standard input); raises
-    :class:`InputError` when its first bytes cannot be read (a cut gzip header, say)."""
+    :class:`InputError` when its first bytes cannot be read (a cut gzip header, say).
+    The stream is closed on that error unless it is the caller's (``owned=False``)."""
     try:
         return LogReader(handle, name=name)
     except (InputError, OSError, EOFError, lzma.LZMAError) as error:
-        handle.close()
+        if owned:
+            handle.close()
         if isinstance(error, InputError):
             raise
         raise InputError(f"{name}: cannot be read ({error})") from error

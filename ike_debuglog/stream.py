@@ -58,6 +58,26 @@ def live_lines(
     a file is polled every ``poll`` seconds and followed until ``until()`` says stop.  A
     line the writer has not ended is held until it is, or until the input ends.
     """
+    try:
+        yield from _live(reader, idle=idle, poll=poll, until=until, descriptor=descriptor)
+    except InputError:
+        # Reading stopped (a compressed stream cut short): the line it was in the middle
+        # of is given, as a file's is, before the error.
+        if partial := reader.read_partial():
+            yield partial
+        raise
+    if partial := reader.read_partial():
+        yield partial
+
+
+def _live(
+    reader: _Live,
+    *,
+    idle: float,
+    poll: float,
+    until: Callable[[], bool],
+    descriptor: int | None,
+) -> Iterator[list[str] | None]:
     last = time.monotonic()
     quiet_said = False
     while not until():
@@ -80,9 +100,6 @@ def live_lines(
             quiet_said = True
         if descriptor is None:
             time.sleep(poll)
-    partial = reader.read_partial()
-    if partial:
-        yield partial
 
 
 def _sliced(lines: list[str]) -> Iterator[list[str]]:

@@ -112,7 +112,7 @@ class _Terminal:
 
 
 def test_progress_bar_only_for_a_person_watching_a_large_file(tmp_path: Path) -> None:
-    from ike_debuglog.commands import PROGRESS_BYTES, wants_progress
+    from ike_debuglog.inputs import PROGRESS_BYTES, wants_progress
 
     big = tmp_path / "big.log"
     big.write_bytes(b"x\n" * (PROGRESS_BYTES // 2 + 1))

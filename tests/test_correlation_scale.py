@@ -140,6 +140,57 @@ def test_dpd_exchanges_of_a_long_lived_sa_are_paired_in_linear_time() -> None:
     assert session.outcome == "established" and len(session.exchanges) == 52
 
 
+def _deleted(i: int) -> str:
+    return (
+        f"{_stamp(i)}IKEv2:(SESSION ID = 3,SA ID = 1):Received Packet "
+        f"[From 203.0.113.78:500/To 192.0.2.9:500/VRF i0:f0]\n"
+        f"Initiator SPI : {SPI} - Responder SPI : {RSPI} Message id: 9999\n"
+        "IKEv2 INFORMATIONAL Exchange REQUEST\n"
+        "Payload contents:\n D\n\n"
+    )
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_a_long_lived_session_holds_a_bounded_number_of_events(streaming: bool) -> None:
+    # Up, 3,000 DPD exchanges, then the peer deletes the SA: 6,005 events.
+    events = _events(dpd_log(3000) + _deleted(7000))
+    correlator = (
+        Correlator(max_events=3000)
+        if streaming
+        else Correlator(
+            idle_seconds=None, linger=None, idle_events=None, max_open=None, max_events=3000
+        )
+    )
+    early, rest = _stream(correlator, events)
+    (session,) = early + rest
+    whole = Correlator(
+        idle_seconds=None, linger=None, idle_events=None, max_open=None, max_events=None
+    )
+    (kept,) = _stream(whole, events)[1]
+    assert len(session.lines) <= 3000 < len(kept.lines) == len(events)
+    assert session.events_omitted == len(events) - len(session.lines) > 0
+    assert session.lines[:1000] == kept.lines[:1000]  # the setup stays
+    assert session.lines[-10:] == kept.lines[-10:]  # and so does the latest
+    # What was let go still counts.
+    assert (
+        (session.packets_sent, session.packets_received)
+        == (
+            kept.packets_sent,
+            kept.packets_received,
+        )
+        == (3002, 3003)
+    )
+    assert (session.outcome, session.reason) == (kept.outcome, kept.reason) == ("established", None)
+    assert session.exchanges[-1].name == kept.exchanges[-1].name == "INFORMATIONAL"
+    assert "events_omitted" in session.model_dump(exclude_defaults=False)
+    assert "events_omitted" not in kept.model_dump_json()
+
+
+def test_max_events_below_the_kept_setup_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_events"):
+        Correlator(max_events=100)
+
+
 def test_repeated_merges_do_not_sort_the_session_again_and_again() -> None:
     _assert_linear(merging_log, 400)
     (session,) = correlate(_events(merging_log(5)))
@@ -295,3 +346,22 @@ def test_diagnose_quotes_the_evidence_of_a_process_substitution() -> None:
         ["bash", "-c", script], check=False, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 1 and EVIDENCE in done.stdout
+
+
+def test_the_sessions_table_is_printed_in_bounded_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ike_debuglog import cli, commands
+
+    log = tmp_path / "five.log"
+    log.write_text(
+        "".join(_up(4 * k, spi=f"{k + 1:016X}", peer=f"198.51.100.{k + 1}") for k in range(5))
+    )
+    ids = [session.id for session in correlate(parse_file(log, year=2026))]
+    assert len(ids) == 5
+    monkeypatch.setattr(commands, "TABLE_PAGE", 2)
+    assert cli.main(["sessions", str(log), "--format", "table", "--year", "2026"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.count("outcome") == -(-len(ids) // 2)  # one header per page of two
+    for session in ids:
+        assert f"{session}-" in shown

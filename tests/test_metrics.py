@@ -366,3 +366,32 @@ def test_two_hundred_concurrent_scrapes_while_the_log_grows(tmp_path: Path) -> N
             writer.join()
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_serve_reads_a_pipe_by_the_reading_rules(tmp_path: Path) -> None:
+    """Standard input under ``--serve`` goes through the path of every other command:
+    a gzip stream is read, and an empty one is an input error, as docs/input.md says."""
+    import gzip
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ike_debuglog.cli", "metrics", "--serve", "0", "-"],
+        stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=False,
+    )  # fmt: skip
+    try:
+        assert server.stdin is not None and server.stderr is not None
+        port = int(server.stderr.readline().decode().rsplit(":", 1)[1].split("/")[0])
+        server.stdin.write(gzip.compress(EXAMPLE.read_bytes()))
+        server.stdin.flush()
+        served = _scrape(port, "ike_packets_total", 3, exchange="IKE_SA_INIT", direction="sent")
+        assert _value(served, "ike_packets_total", exchange="IKE_AUTH", direction="sent") >= 1
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    empty = subprocess.run(
+        [sys.executable, "-m", "ike_debuglog.cli", "metrics", "--serve", "0", "-"],
+        input=b"", capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert empty.returncode == 2
+    assert empty.stderr.decode().splitlines()[-1] == (
+        "ike-debuglog: standard input: empty, no lines to read"
+    )

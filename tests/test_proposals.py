@@ -51,7 +51,8 @@ def test_ikev2_initiator_shows_the_ike_proposals_the_peer_refused() -> None:
     finding = _failure(SA_INIT)
     assert finding.reason == "no_proposal_chosen" and finding.exchange == "IKE_SA_INIT"
     rows = [(r.side, r.what, r.number, r.accepted, r.line) for r in finding.proposals]
-    assert rows == [("local", "ike", 1, False, 8), ("local", "ike", 2, False, 11)]
+    # The peer's bare NO_PROPOSAL_CHOSEN gives this router's rows no verdict of their own.
+    assert rows == [("local", "ike", 1, None, 8), ("local", "ike", 2, None, 11)]
     assert finding.proposals[0].attributes == {
         "encryption": "AES-CBC",
         "prf": "SHA256",
@@ -164,7 +165,7 @@ def test_ikev2_child_sa_refused_shows_this_routers_esp_proposal_only() -> None:
     finding = _failure(IPV6)
     assert finding.exchange == "IKE_AUTH"
     (row,) = finding.proposals
-    assert (row.side, row.what, row.line, row.accepted) == ("local", "esp", 49, False)
+    assert (row.side, row.what, row.line, row.accepted) == ("local", "esp", 49, None)
     assert row.attributes == {"encryption": "AES-CBC", "integrity": "SHA96", "esn": "Don't use ESN"}
 
 
@@ -307,7 +308,7 @@ def test_ikev2_child_sa_rekey_refused_after_ike_auth_is_a_pfs_mismatch() -> None
         "pfs",
     )
     (row,) = finding.proposals  # the ESP proposal of this exchange, not IKE_AUTH's
-    assert row.attributes["dh_group"] == "group 14" and row.accepted is False
+    assert row.attributes["dh_group"] == "group 14" and row.accepted is None
     assert finding.mismatch is not None and "KE payload (PFS group 14)" in finding.mismatch
     assert "PFS group" in finding.summary and finding.hint == CAUSE_HINTS["pfs"]
 
@@ -343,7 +344,8 @@ def test_ikev1_quick_mode_refused_by_the_peer_shows_this_routers_transform_set()
     finding = _text_failure(IKEV1_INITIATOR)
     assert (finding.reason, finding.exchange) == ("no_proposal_chosen", "quick_mode")
     (row,) = finding.proposals
-    assert (row.side, row.what, row.line, row.accepted) == ("local", "transform_set", 1, False)
+    # The peer did not say which part it refused: transforms, proxies or PFS group.
+    assert (row.side, row.what, row.line, row.accepted) == ("local", "transform_set", 1, None)
     assert row.attributes["transforms"] == "esp-des esp-md5-hmac"
     assert finding.cause is None  # nothing says the peer wanted another PFS group
 

@@ -49,7 +49,7 @@ from ..families import PROTOCOLS
 from ..keys import Channel, SessionKeys
 from ..scan.records import RecordBatch
 from .models import Session, Version
-from .session import build_session
+from .session import Omitted, build_session
 from .signals import (
     OPENING_POLICY,
     OPENING_STATUS,
@@ -69,6 +69,12 @@ IDLE_EVENTS: Final = 20_000
 MAX_OPEN: Final = 100_000
 #: A step of log time longer than this counts as this much (see ``Correlator._tick``).
 _PAUSE: Final = 60.0
+#: A session holds at most this many events (a tunnel up for months logs a DPD exchange a
+#: minute): past it, the oldest events after its first ``_HEAD`` (the setup, which decides
+#: the verdict) are let go ``_CHUNK`` at a time and counted (``Session.events_omitted``).
+MAX_EVENTS: Final = 10_000
+_HEAD: Final = 1_000
+_CHUNK: Final = 1_000
 
 
 @dataclass(slots=True, eq=False)
@@ -97,6 +103,7 @@ class _Bucket:
     emitted: bool = False
     up: bool = False  # an SA came up: the session lives on, however quiet, until it ends
     settled: bool = False  # accepted by a `settle` decision: not shown to one again
+    omitted: Omitted = field(default_factory=Omitted)  # events let go past `max_events`
 
 
 class Correlator:
@@ -121,8 +128,12 @@ class Correlator:
         watch: bool = False,
         idle_events: int | None = IDLE_EVENTS,
         max_open: int | None = MAX_OPEN,
+        max_events: int | None = MAX_EVENTS,
     ) -> None:
+        if max_events is not None and max_events < _HEAD + _CHUNK:
+            raise ValueError(f"max_events must be at least {_HEAD + _CHUNK}")
         self.idle_seconds = idle_seconds
+        self.max_events = max_events
         self.linger = linger
         self.idle_events = idle_events
         self.max_open = max_open
@@ -214,6 +225,8 @@ class Correlator:
             else:
                 self._quiet.move_to_end(bucket.number)
         bucket.events.append(event)
+        if self.max_events is not None and len(bucket.events) > self.max_events:
+            _let_go(bucket)
         bucket.last_index = self._index
         bucket.last_clock = self._clock
         if isinstance(event, Ikev1Packet) and event.step not in (None, "MM1", "AM1"):
@@ -237,7 +250,8 @@ class Correlator:
             raise ValueError("Correlator.settle needs a Correlator(watch=True)")
         for number, bucket in touched.items():
             if number in self._open and not bucket.settled:
-                session = build_session(_ordered(bucket), bucket.version, bucket.peer)
+                events = _ordered(bucket)
+                session = build_session(events, bucket.version, bucket.peer, bucket.omitted)
                 bucket.settled = decide(session, bucket.ended)
 
     def _settle(self, host: str | None, bucket: _Bucket | None, count: int | None = None) -> None:
@@ -331,7 +345,7 @@ class Correlator:
             if len(gone) > _GONE:
                 gone.popitem(last=False)
         self._keys.retarget(bucket, None, bucket.host)
-        return build_session(_ordered(bucket), bucket.version, bucket.peer)
+        return build_session(_ordered(bucket), bucket.version, bucket.peer, bucket.omitted)
 
     # Assignment ----------------------------------------------------------------------
 
@@ -579,6 +593,14 @@ def _ordered(bucket: _Bucket) -> list[Event]:
         bucket.events[: bucket.unsorted] = head
         bucket.unsorted = 0
     return bucket.events
+
+
+def _let_go(bucket: _Bucket) -> None:
+    """Let go of the oldest ``_CHUNK`` events after the session's first ``_HEAD``, counting
+    its packets, so that a session's memory is bounded however long it lives."""
+    events = _ordered(bucket)
+    bucket.omitted.add(events[_HEAD : _HEAD + _CHUNK], bucket.version)
+    del events[_HEAD : _HEAD + _CHUNK]
 
 
 def correlate(events: Iterable[Event], *, idle_seconds: float | None = None) -> list[Session]:

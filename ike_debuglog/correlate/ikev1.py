@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..events import Event, Ikev1IpsecSas, Ikev1Packet, Ikev1State, Ikev1Status
+from .. import registry
+from ..events import Event, Ikev1IpsecSas, Ikev1Notify, Ikev1Packet, Ikev1State, Ikev1Status
 from .draft import MODES, Draft, Exchanges, OpenExchange, message
 
 
@@ -14,9 +15,17 @@ def ikev1_draft(events: Sequence[Event]) -> Draft:
     draft = Draft()
     exchanges = Exchanges()
     seen: set[tuple[str, str, int | None]] = set()
+    outgoing: list[Ikev1Notify] = []
     for event in events:
         if isinstance(event, Ikev1Packet):
             _packet(draft, exchanges, event, _again(seen, event))
+            if event.step == "INFO" and event.direction == "sent":
+                outgoing = _notified(exchanges, outgoing)
+        elif isinstance(event, Ikev1Notify) and registry.is_ikev1_error_notify(event.notify):
+            if event.direction == "sent":
+                outgoing.append(event)
+            else:
+                _notified(exchanges, [event])
         elif (isinstance(event, Ikev1State) and event.new_state == "IKE_P1_COMPLETE") or (
             isinstance(event, Ikev1Status) and event.status == "sa_authenticated"
         ):
@@ -41,6 +50,23 @@ def ikev1_draft(events: Sequence[Event]) -> Draft:
     )
     draft.established = draft.phase1_done and (phase2_done or not phase2)
     return draft
+
+
+def _notified(exchanges: Exchanges, notifies: list[Ikev1Notify]) -> list[Ikev1Notify]:
+    """Put error notifies into the informational exchange that carried them (by message
+    id, else the latest); the notifies it did not place.  IOS prints a notify it sends
+    before the packet (``Sending NOTIFY``) and one it receives after (``processing
+    NOTIFY``), so both are placed once their packet is in an exchange."""
+    left = []
+    for notify in notifies:
+        latest = exchanges.last()
+        if notify.message_id is not None:
+            latest = exchanges.latest("informational", notify.message_id)
+        if latest is None or latest.name != "informational":
+            left.append(notify)
+        elif notify.notify not in latest.notifies:
+            latest.notifies.append(notify.notify)
+    return left
 
 
 def _again(seen: set[tuple[str, str, int | None]], packet: Ikev1Packet) -> bool:

@@ -4,6 +4,8 @@ section 2.2), SPIs, role, and whether the IKE SA came up."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
 
 from .. import registry
 from ..events import (
@@ -29,22 +31,38 @@ def error_notifies(packet: Ikev2Packet) -> list[str]:
     ]
 
 
+#: Notifies in a response that ask the initiator for a new request under the same message
+#: id: what follows them is a new attempt, not a retransmission (RFC 7296 sections 1.3, 2.6).
+_RETRY_NOTIFIES: Final = frozenset({"INVALID_KE_PAYLOAD", "COOKIE"})
+
+_Key = tuple[str | None, int | None, Party]
+_Spis = tuple[str | None, str | None]
+
+
+@dataclass
+class _Seen:
+    """What the pass remembers of each exchange key (exchange, message id, initiator): the
+    SPIs of its last request and response, and whether that response asked for a retry."""
+
+    requests: dict[_Key, _Spis] = field(default_factory=dict)
+    responses: dict[_Key, _Spis] = field(default_factory=dict)
+    retry: set[_Key] = field(default_factory=set)
+
+
 def ikev2_draft(events: Sequence[Event]) -> Draft:
     """The timeline of an IKEv2 session (its findings come from ``rules.py``)."""
     draft = Draft()
     exchanges = Exchanges()
     retransmit_pending = False
     inner: list[str] | None = None
-    seen_requests: set[tuple[str | None, int | None, str]] = set()
+    seen = _Seen()
     for event in events:
         if isinstance(event, Ikev2Retransmit):
             retransmit_pending = True
         elif isinstance(event, Ikev2Payloads):
             inner = [payload.raw for payload in event.payloads]
         elif isinstance(event, Ikev2Packet):
-            _packet(
-                draft, exchanges, event, again=retransmit_pending, seen=seen_requests, inner=inner
-            )
+            _packet(draft, exchanges, event, again=retransmit_pending, seen=seen, inner=inner)
             retransmit_pending = retransmit_pending and event.direction != "sent"
             inner = None
         elif isinstance(event, Ikev2State) and draft.initiator_spi is None:
@@ -83,7 +101,7 @@ def _packet(
     packet: Ikev2Packet,
     *,
     again: bool,
-    seen: set[tuple[str | None, int | None, str]],
+    seen: _Seen,
     inner: list[str] | None,
 ) -> None:
     """One packet into the timeline and its exchange; ``again`` when IOS said it is
@@ -107,15 +125,9 @@ def _packet(
     initiated_by: Party = "local" if sent != response else "peer"
     if name in ("IKE_SA_INIT", "IKE_AUTH") and not response and draft.role is None:
         draft.role = "initiator" if sent else "responder"
-    key = (packet.exchange, packet.message_id, initiated_by)
+    key: _Key = (packet.exchange, packet.message_id, initiated_by)
     current = exchanges.latest(name, packet.message_id, initiated_by)
-    # A request sent again before any response is a retransmission; after a response
-    # (INVALID_KE_PAYLOAD, RFC 7296 section 1.2) it is a new attempt.
-    again = (
-        not response
-        and (current is None or current.response_line is None)
-        and ((sent and retransmit_pending) or (key in seen and packet.message_id is not None))
-    )
+    again = _again(packet, current, key, seen, retransmit_pending=retransmit_pending)
     notifies = error_notifies(packet)
     label = name if packet.response is None else f"{name} {'response' if response else 'request'}"
     payloads = [payload.raw for payload in packet.payloads or []]
@@ -132,22 +144,69 @@ def _packet(
             retransmission=again,
         )
     )
-    if not response:
-        if again and current is not None:
+    if again and current is not None:
+        if not response:
             current.request_lines.append(packet.line)
-            current.retransmissions += 1
-        else:
-            current = OpenExchange(name, packet.message_id, initiated_by, [packet.line])
-            exchanges.append(current)
-        seen.add(key)
+        current.retransmissions += 1
+    elif not response:
+        current = OpenExchange(name, packet.message_id, initiated_by, [packet.line])
+        exchanges.append(current)
     elif current is not None and current.response_line is None:
         current.response_line = packet.line
     else:
         current = OpenExchange(name, packet.message_id, initiated_by, [], packet.line)
         exchanges.append(current)
+    _remember(seen, key, packet)
     for notify in notifies:
         if notify not in current.notifies:
             current.notifies.append(notify)
+
+
+def _again(
+    packet: Ikev2Packet,
+    current: OpenExchange | None,
+    key: _Key,
+    seen: _Seen,
+    *,
+    retransmit_pending: bool,
+) -> bool:
+    """Whether a packet repeats one of its exchange (``current``, the latest of its key)."""
+    sent = packet.direction == "sent"
+    spis = (packet.initiator_spi, packet.responder_spi)
+    answered = current is not None and current.response_line is not None
+    if packet.response:
+        # A responder answers a retransmitted request by sending its response again (RFC
+        # 7296 section 2.1; IOS prints "Retransmitting packet" first).
+        return (
+            sent and answered and packet.message_id is not None and seen.responses.get(key) == spis
+        )
+    if not answered:
+        # A request sent again before any response is a retransmission.
+        return (sent and retransmit_pending) or (
+            key in seen.requests and packet.message_id is not None
+        )
+    # After a response, the peer's same request (same message id and SPIs) is a
+    # retransmission: the response was lost on the way.  Ours is a new attempt (after
+    # INVALID_KE_PAYLOAD, RFC 7296 section 1.2), and so is the peer's after a response
+    # that asked for one.
+    return (
+        not sent
+        and packet.message_id is not None
+        and key not in seen.retry
+        and seen.requests.get(key) == spis
+    )
+
+
+def _remember(seen: _Seen, key: _Key, packet: Ikev2Packet) -> None:
+    """Note the packet's SPIs under its key, and whether a response asks for a retry."""
+    spis = (packet.initiator_spi, packet.responder_spi)
+    if not packet.response:
+        seen.requests[key] = spis
+        return
+    seen.responses[key] = spis
+    seen.retry.discard(key)
+    if any(p.notify in _RETRY_NOTIFIES for p in packet.payloads or []):
+        seen.retry.add(key)
 
 
 __all__ = ["error_notifies", "ikev2_draft"]

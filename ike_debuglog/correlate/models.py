@@ -142,3 +142,6 @@ class Session(Frozen):
     messages: list[SessionMessage] = Field(default_factory=list)
     child_sas: list[ChildSa] = Field(default_factory=list)
     lines: list[int] = Field(default_factory=list)
+    #: Events a session that lived long let go of (``Correlator(max_events=...)``, past
+    #: 10,000): not in ``messages``, ``exchanges`` or ``lines``, counted in the packets.
+    events_omitted: int = Field(default=0, exclude_if=lambda value: value == 0)

@@ -124,8 +124,12 @@ def _explain_proposals(finding: Finding, session: SessionLookups) -> Finding:
     elif finding.exchange == "CREATE_CHILD_SA":
         pfs = _child_sa_pfs(finding, rows, session)
     # What was offered and refused, where IOS printed no verdict on it (a quick mode
-    # proposal refused for its PFS group had its transforms accepted).
-    if refused_by is not None and not (pfs and finding.exchange == "quick_mode"):
+    # proposal refused for its PFS group had its transforms accepted).  The peer's bare
+    # NO_PROPOSAL_CHOSEN (IKEv1 PROPOSAL_NOT_CHOSEN) does not say which part it refused
+    # (a quick mode proposal is its transforms, proxies and PFS group together; IOS sends
+    # it also when no IKEv2 policy matches an address): this router's rows keep no verdict.
+    bare = refused_by == "peer" and finding.reason == "no_proposal_chosen"
+    if refused_by is not None and not bare and not (pfs and finding.exchange == "quick_mode"):
         refused = "local" if refused_by == "peer" else "peer"
         for row in rows:
             if row.side == refused and row.accepted is None:

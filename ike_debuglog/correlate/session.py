@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -24,17 +25,47 @@ from .rules import IKEV1_RULES, IKEV2_RULES, apply
 _LOW_PRIORITY: Final = frozenset({"deleted_by_peer", "internal_error", "error_notify"})
 
 
-def build_session(events: Sequence[Event], version: Version | None, peer: str | None) -> Session:
-    """The session made of ``events`` (in input order); its id is its first line, unique
-    in the log and the same whether sessions were correlated in a batch or streamed."""
+@dataclass(slots=True)
+class Omitted:
+    """What a long-lived session let go of (``Correlator(max_events=...)``): its events
+    and packets, still counted in the session."""
+
+    events: int = 0
+    sent: int = 0
+    received: int = 0
+    retransmissions: int = 0
+
+    def add(self, events: Sequence[Event], version: Version | None) -> None:
+        self.events += len(events)
+        for message in _draft(events, version).messages:
+            self.sent += message.direction == "sent"
+            self.received += message.direction == "received"
+            self.retransmissions += message.retransmission
+
+
+def _draft(events: Sequence[Event], version: Version | None) -> Draft:
     if version == 2:
-        draft = ikev2_draft(events)
+        return ikev2_draft(events)
+    if version == 1:
+        return ikev1_draft(events)
+    return Draft()
+
+
+def build_session(
+    events: Sequence[Event],
+    version: Version | None,
+    peer: str | None,
+    omitted: Omitted | None = None,
+) -> Session:
+    """The session made of ``events`` (in input order); its id is its first line, unique
+    in the log and the same whether sessions were correlated in a batch or streamed.
+    ``omitted``: what the session let go of, counted in its packets."""
+    draft = _draft(events, version)
+    if version == 2:
         apply(IKEV2_RULES, events, draft)
     elif version == 1:
-        draft = ikev1_draft(events)
         apply(IKEV1_RULES, events, draft)
-    else:
-        draft = Draft()
+    gone = omitted or Omitted()
     failures = [f for f in draft.findings if not f.recovered]
     failures.sort(key=lambda f: (f.reason in _LOW_PRIORITY, f.evidence[0] if f.evidence else 0))
     reason = failures[0].reason if failures else None
@@ -108,9 +139,11 @@ def build_session(events: Sequence[Event], version: Version | None, peer: str | 
         started=started,
         ended=ended,
         duration_seconds=duration,
-        packets_sent=sum(1 for m in draft.messages if m.direction == "sent"),
-        packets_received=sum(1 for m in draft.messages if m.direction == "received"),
-        retransmissions=sum(1 for m in draft.messages if m.retransmission),
+        packets_sent=gone.sent + sum(1 for m in draft.messages if m.direction == "sent"),
+        packets_received=gone.received
+        + sum(1 for m in draft.messages if m.direction == "received"),
+        retransmissions=gone.retransmissions + sum(1 for m in draft.messages if m.retransmission),
+        events_omitted=gone.events,
         outcome=outcome,
         reason=reason,
         batfish_status=batfish_status(
@@ -153,4 +186,4 @@ def _inserted_peer(events: Sequence[Event], peer: str | None) -> str | None:
     return None
 
 
-__all__ = ["build_session"]
+__all__ = ["Omitted", "build_session"]

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from ..correlate import Session
 from ..events import EVENT_ADAPTER
+from ..pairing import Pair
 
 #: Major version of the JSON contract (docs/fields.md): bumped only when a field changes
 #: meaning or goes away.
@@ -18,7 +19,7 @@ SCHEMA_VERSION = 2
 SCHEMA_ID = f"https://ike-debuglog.dev/schema/v{SCHEMA_VERSION}/output.json"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-Which = Literal["all", "event", "session"]
+Which = Literal["all", "event", "session", "pair"]
 
 #: A time stamp as the models write it without a zone (RFC 3339's date-time less its
 #: offset): ``2026-10-25T20:37:02.888000``, the device's local time.
@@ -47,12 +48,18 @@ FILE: dict[str, Any] = {
 
 def output_schema(which: Which = "all") -> dict[str, Any]:
     """The JSON Schema of what ``ike-debuglog events`` (``event``) and ``sessions --format
-    jsonl`` (``session``) print, or of either (``all``): one document, shared definitions
+    jsonl`` (``session``; of several logs also ``pair``, docs/pairing.md) print, or of any
+    (``all``): one document, shared definitions
     once, in the serialised form (time stamps as strings)."""
     template = "#/$defs/{model}"
     event = EVENT_ADAPTER.json_schema(mode="serialization", ref_template=template)
     session = Session.model_json_schema(mode="serialization", ref_template=template)
-    definitions: dict[str, Any] = {**event.pop("$defs"), **session.pop("$defs", {})}
+    pair = Pair.model_json_schema(mode="serialization", ref_template=template)
+    definitions: dict[str, Any] = {
+        **event.pop("$defs"),
+        **session.pop("$defs", {}),
+        **pair.pop("$defs", {}),
+    }
     for name in _event_models(event):
         model = definitions[name]
         model["properties"] = {"file": FILE, **model["properties"]}
@@ -60,7 +67,13 @@ def output_schema(which: Which = "all") -> dict[str, Any]:
     definitions["Timestamp"] = TIMESTAMP
     definitions["Event"] = _timestamps(event)
     definitions["Session"] = _timestamps(session)
-    roots = {"event": ["Event"], "session": ["Session"], "all": ["Event", "Session"]}[which]
+    definitions["Pair"] = _timestamps(pair)  # sessions of several logs: docs/pairing.md
+    roots = {
+        "event": ["Event"],
+        "session": ["Session"],
+        "pair": ["Pair"],
+        "all": ["Event", "Session", "Pair"],
+    }[which]
     document: dict[str, Any] = {
         "$schema": DIALECT,
         "$id": SCHEMA_ID,
