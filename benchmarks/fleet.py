@@ -7,7 +7,7 @@ a Dask LocalCluster of 2 workers and Spark ``local[2]``, for events and sessions
 Prints wall time, MB/s and lines/s per way, and what they imply for a day of a 10,000
 router fleet (``--per-router``: the log volume one router writes in a day).  Every way
 does the whole job: events are built as Arrow tables (the engines' partitions), sessions
-go through stage 1 per file and stage 2 (``ike_debuglog.fleet.engines.stage_one`` / ``stage_two``,
+go through stage 1 per file and stage 2 (``ike_debuglog.engines.stage_one`` / ``stage_two``,
 which the engines run too).
 """
 
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ike_debuglog import fleet
 from ike_debuglog.arrow import batch_table
-from ike_debuglog.fleet.engines import stage_one, stage_two
+from ike_debuglog.engines import stage_one, stage_two
 from ike_debuglog.pipeline import run
 from ike_debuglog.reading import open_log
 

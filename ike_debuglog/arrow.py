@@ -16,9 +16,10 @@ is there, and the pair gives back the very datetime (see docs/arrow.md).
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final, Literal
 
@@ -201,30 +202,44 @@ def sessions_table(sessions: Iterable[Session], *, file: str | None = None) -> p
 
 def _fields_back(model: type[BaseModel], row: dict[str, Any]) -> dict[str, Any]:
     """The model's field values from a row (or struct) of its columns."""
-    values: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        values[name] = _back(info.annotation, row.get(name), row.get(name + OFFSET))
-    return values
+    return {name: back(row.get(name), row.get(offset)) for name, offset, back in _converters(model)}
 
 
-def _back(annotation: Any, value: Any, offset: int | None = None) -> Any:
-    if value is None:
-        return None
+_Back = Callable[[Any, Any], Any]
+
+
+@functools.cache
+def _converters(model: type[BaseModel]) -> tuple[tuple[str, str, _Back], ...]:
+    """Per field: its name, its offset column's, and how a value comes back (worked out
+    once per model from its annotations, not once per value)."""
+    return tuple(
+        (name, name + OFFSET, _converter(info.annotation))
+        for name, info in model.model_fields.items()
+    )
+
+
+def _converter(annotation: Any) -> _Back:
     inner, _ = _optional(annotation)
     if inner is datetime:
-        if offset is None:
-            return value
-        zone = UTC if offset == 0 else timezone(timedelta(seconds=offset))
-        return value.replace(tzinfo=zone)
+        return _time_back
     origin = typing.get_origin(inner)
     if origin is list:
         (item,) = typing.get_args(inner)
-        return [_back(item, element) for element in value]
+        element = _converter(item)
+        return lambda value, _: None if value is None else [element(v, None) for v in value]
     if origin is dict:
-        return dict(value)
+        return lambda value, _: None if value is None else dict(value)
     if isinstance(inner, type) and issubclass(inner, BaseModel):
-        return _fields_back(inner, value)
-    return value
+        model = inner
+        return lambda value, _: None if value is None else _fields_back(model, value)
+    return lambda value, _: value
+
+
+def _time_back(value: Any, offset: int | None) -> Any:
+    if value is None or offset is None:
+        return value
+    zone = UTC if offset == 0 else timezone(timedelta(seconds=offset))
+    return value.replace(tzinfo=zone)
 
 
 def events_from_table(table: pa.Table) -> list[Event]:

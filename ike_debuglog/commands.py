@@ -42,7 +42,6 @@ from .redact import Redactor
 from .render.jsonl import write_batch
 from .render.ladder import mermaid_ladder, text_ladder
 from .render.metrics import Metrics, serve
-from .render.parquet import write_events, write_sessions
 from .render.report import Report
 from .render.schema import output_schema
 from .render.sessions import diagnosis, sessions_table
@@ -224,6 +223,8 @@ def _parquet_events(args: argparse.Namespace, notes: list[str], folder: Path) ->
             files, workers=args.workers, year=args.year, timezone=args.timezone
         )
         sources = ((str(path), batches) for path, batches in several)
+    from .render.parquet import write_events  # pyarrow: imported for Parquet only
+
     write_events(folder, sources, unrecognized=args.include_unrecognized, seen=tally.batch)
     return tally
 
@@ -237,6 +238,8 @@ def _sessions(args: argparse.Namespace) -> int:
     args.file = args.file[0]  # one file: streamed, as always
     folder = parquet_output(args)
     if folder is not None:
+        from .render.parquet import write_sessions
+
         write_sessions(folder, _sessions_of(args))
         return EXIT_OK
     out = sys.stdout

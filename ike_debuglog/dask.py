@@ -24,8 +24,8 @@ import pyarrow as pa
 
 from . import fleet
 from .arrow import EVENTS_SCHEMA, SESSIONS_SCHEMA
+from .engines import file_events, stage_one, stage_two
 from .errors import UsageError
-from .fleet.engines import file_events, stage_one, stage_two
 from .urls import expanded
 
 if TYPE_CHECKING:

@@ -69,13 +69,13 @@ def fleet(args: argparse.Namespace) -> tuple[list[tuple[str, Session]], list[Pai
     """The sessions of several files (:mod:`.fleet`: a result per file, in worker
     processes, then the sessions cut across a router's files rejoined), and the pairs of
     sessions of two routers that are one IKE SA (:mod:`.pairing`)."""
-    from .fleet import file_result
+    from .engines import stage_one  # what stage 2 reads, not every event
     from .pair_commands import sessions_and_pairs
 
     if "-" in args.file:
         raise UsageError("standard input takes a single input")
     checked = [str(file) for file in _checked_files(args.file)]
-    work = functools.partial(_file_result, file_result)
+    work = functools.partial(_file_result, stage_one)
     results = (
         map(work, checked, [args.year] * len(checked), [args.timezone] * len(checked))
         if args.workers == 1

@@ -16,7 +16,6 @@ from .correlate import Session
 from .errors import UsageError
 from .events import Event
 from .render import ecs, ocsf
-from .render.parquet import output_folder
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -55,4 +54,6 @@ def parquet_output(args: argparse.Namespace) -> Path | None:
         raise UsageError("--format parquet writes files: give the folder with -o DIR")
     if getattr(args, "follow", False):
         raise UsageError("--follow prints events as they come; Parquet is written whole")
+    from .render.parquet import output_folder  # pyarrow, only when Parquet is asked for
+
     return output_folder(args.output)

@@ -8,16 +8,18 @@ import tempfile
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 
 from .correlate import Session
-from .fleet import FileResult
 from .pairing import Coverage, Located, Pair, coverage, located_sessions, pair_sessions
 from .pairing.models import SideName
 from .reading import open_log
 from .render.pair_ladder import mermaid_pair_ladder, pair_diagnosis, pairs_table, text_pair_ladder
+
+if TYPE_CHECKING:
+    from .fleet import FileResult  # pyarrow: imported when several files are read
 
 
 def sessions_and_pairs(

@@ -127,8 +127,9 @@ class _Stopping:
     the break is given first (a read of many kB would otherwise take them down with it,
     and a break in the first kB would refuse the whole input)."""
 
-    def __init__(self, stream: _Readable) -> None:
+    def __init__(self, stream: _Readable, *, growing: bool = False) -> None:
         self._stream = stream
+        self._growing = growing
         self.error: EOFError | OSError | lzma.LZMAError | None = None
 
     def read1(self, size: int = -1) -> bytes:
@@ -138,7 +139,9 @@ class _Stopping:
         try:
             data: bytes = read(size)
         except (EOFError, OSError, lzma.LZMAError) as error:
-            self.error = error
+            if not (self._growing and isinstance(error, EOFError)):
+                self.error = error
+            # else a followed file: the rest of the archive is not written yet
             return b""
         return data
 
@@ -266,7 +269,9 @@ class LogReader:
     as it goes.  Pass it to :func:`parse_lines` to parse it.
     """
 
-    def __init__(self, handle: BinaryIO, *, name: str = "<stream>", live: bool = False) -> None:
+    def __init__(
+        self, handle: BinaryIO, *, name: str = "<stream>", live: bool = False, growing: bool = False
+    ) -> None:
         self.name = name
         self.compression: str | None = None
         self.encoding = "utf-8"
@@ -285,7 +290,7 @@ class LogReader:
                 self.compression = compression
                 packed = _Replay(head, source)
                 source = opener(_Eager(packed) if live else io.BufferedReader(packed))
-                source = self._stopped = _Stopping(source)
+                source = self._stopped = _Stopping(source, growing=growing)
                 head = _read_head(source, live=live)
                 break
         for magic, what in _BINARY.items():

@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from . import fleet
 from .arrow import EVENTS_SCHEMA, SESSIONS_SCHEMA
-from .fleet.engines import file_events, stage_one, stage_two
+from .engines import file_events, stage_one, stage_two
 from .urls import is_url
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def sessions(
 
     Runs when called: stage 1 is one Spark job (a task per partition of files, a file
     per row), its results (sessions and edges, not events) come back to the driver,
-    which rejoins them as a run in one process does (:func:`ike_debuglog.fleet.engines.stage_two`);
+    which rejoins them as a run in one process does (:func:`ike_debuglog.engines.stage_two`);
     the frame holds the result."""
     names = _names(paths)
     work = functools.partial(_results, names=names, year=year, timezone=timezone)

@@ -145,7 +145,7 @@ class FollowedFile:
     def _current(self) -> LogReader | None:
         """The reader of the file, made once it has something to read."""
         if self._reader is None and os.fstat(self._handle.fileno()).st_size > 0:
-            self._reader = LogReader(self._handle, name=str(self.path), live=True)
+            self._reader = LogReader(self._handle, name=str(self.path), live=True, growing=True)
         return self._reader
 
     def read_available(self) -> list[str]:

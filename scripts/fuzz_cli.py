@@ -63,7 +63,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path("/work/shared/corpus")
@@ -369,9 +369,27 @@ def _check_same(run: Run, reference: Run) -> list[str]:
         return []
     if run.returncode != reference.returncode:
         return [f"{run.name}: exit status {run.returncode}, {reference.returncode} from the file"]
-    if run.stdout != reference.stdout:
+    if run.stdout != reference.stdout and _timeless(run.stdout) != _timeless(reference.stdout):
         return [f"{run.name}: other output than from the file"]
     return []
+
+
+#: A document's time when nothing in its input had one: the time it was written
+#: (docs/exports.md, Time), so two runs differ there and only there.
+_NOW_FIELDS: Final = ("@timestamp", "time")
+
+
+def _timeless(output: bytes) -> list[Any] | bytes:
+    """ECS / OCSF documents without the times taken from the clock (flagged inferred)."""
+    try:
+        documents = [json.loads(line) for line in output.splitlines() if line.strip()]
+    except ValueError:
+        return output
+    for document in documents:
+        if isinstance(document, dict) and "timestamp_inferred" in json.dumps(document):
+            for name in _NOW_FIELDS:
+                document.pop(name, None)
+    return documents
 
 
 def run_case(case: Case, workdir: Path, timeout: float, modes: set[str]) -> Result:
@@ -466,8 +484,10 @@ def plan_writing(case: Case, rng: random.Random) -> Writing:
     for i, text in enumerate(incarnations):
         if i:
             style = styles[i - 1]
-            if style == "copytruncate":
-                actions.append(("sleep", 0.6))  # the follower reads what is there (< IDLE)
+            # The follower reads what is there (< IDLE) and, after a rename, finds the new
+            # file before the next rotation: two renames within one poll (0.1 s) lose the
+            # file in between, as they do to `tail -F` (docs/input.md); logrotate is slower.
+            actions.append(("sleep", 0.6))
             actions.append((style, None))
             if style == "rename" and rng.random() < 0.5:
                 actions.append(("sleep", rng.uniform(0, 0.5)))  # not created again yet
@@ -535,15 +555,7 @@ def check_follow(case: Case, workdir: Path, timeout: float) -> list[str]:
         writer.join()
         time.sleep(QUIET_SECONDS)
         process.send_signal(signal.SIGINT)
-        try:
-            returncode: int | None = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            returncode = None
-        out.seek(0)
-        err.seek(0)
-        run = Run(argv, "follow", returncode, out.read(), err.read(), time.monotonic() - started)
+        run = _ended(process, argv, "follow", out=out, err=err, started=started, timeout=timeout)
     for rotated in (path, path.with_name(path.name + ".1")):
         rotated.unlink(missing_ok=True)
     reference_path = workdir / f"follow-{case.number}.reference.log"
@@ -578,13 +590,29 @@ def _wait_open(process: subprocess.Popen[bytes], path: Path, seconds: float = 60
         time.sleep(0.05)
 
 
+#: An IKEv1 packet's step and message id come from the lines after it (and a
+#: retransmission's from the packet it repeats): a long pause settles them with what has
+#: arrived, so after one they may be null where the file has them (docs/input.md).
+_SETTLED_AT_A_PAUSE: Final = ("step", "message_id")
+
+
+def _settled(event: dict[str, Any], writing: Writing) -> dict[str, Any]:
+    if not writing.pauses or event.get("kind") != "ikev1_packet":
+        return event
+    return {k: v for k, v in event.items() if k not in _SETTLED_AT_A_PAUSE}
+
+
 def _compare_follow(live: list[dict[str, Any]], whole: list[dict[str, Any]],
                     writing: Writing) -> list[str]:  # fmt: skip
     """Events that differ from the file's, away from the writer's long pauses."""
     mine = {(e["line"], e["end_line"]): e for e in live}
     theirs = {(e["line"], e["end_line"]): e for e in whole}
     differing = [span for span in mine.keys() ^ theirs.keys()]
-    differing += [span for span in mine.keys() & theirs.keys() if mine[span] != theirs[span]]
+    differing += [
+        span
+        for span in mine.keys() & theirs.keys()
+        if _settled(mine[span], writing) != _settled(theirs[span], writing)
+    ]
     unexplained = sorted(
         (first, last) for first, last in differing
         if not any(first <= line <= last + 1 for line in writing.pauses)
@@ -654,22 +682,28 @@ def check_serve(case: Case, options: list[str], whole: Run, timeout: float) -> l
         if port is not None and _said(err, process, b"input ended"):
             ended = _scrape(port)  # the final counts, served until the process is stopped
             process.send_signal(signal.SIGINT)
-        try:
-            returncode: int | None = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            returncode = None
-        out.seek(0)
-        err.seek(0)
-        run = Run(argv, "pipe", returncode, out.read(), err.read(), time.monotonic() - started)
+        run = _ended(process, argv, "pipe", out=out, err=err, started=started, timeout=timeout)
     findings = _check_run(run, (130, 2) if ended is not None else (2,))
     if port is None or final is None or ended is None:
         return findings
-    if not isinstance(ended, dict) or ended != final:
+    if not isinstance(ended, dict) or not _same_counts(ended, final, case.data):
         findings.append(f"{name}: once the input ended, the counts served are not "
                         "`metrics FILE`'s")  # fmt: skip
     return findings + _scrape_findings(name, scrapes, quiet, final)
+
+
+def _same_counts(served: dict[str, float], final: dict[str, float], data: bytes) -> bool:
+    """The final counts equal the file's; but for a last line without its line end after
+    the quiet period: the record before it was given at the pause, so that piece of a
+    line is a record of its own, one unrecognised line more (docs/input.md)."""
+    differ = {k for k in served.keys() | final.keys() if served.get(k) != final.get(k)}
+    held = {'ike_debuglog_events_total{kind="unrecognized"}',
+            "ike_debuglog_unrecognized_lines_total"}  # fmt: skip
+    return not differ or (
+        not data.endswith(b"\n")
+        and differ <= held
+        and all(abs(served.get(k, 0.0) - final.get(k, 0.0)) <= 1 for k in differ)
+    )
 
 
 def _scrape_findings(
@@ -700,11 +734,37 @@ def _scrape_findings(
         short = [s for s, v in final.items() if s.startswith(EVENT_COUNTERS) and quiet.get(s) != v]
         events = [s for s in final if s.startswith(EVENT_COUNTERS[0])]
         held = sum(final[s] - quiet.get(s, 0.0) for s in events)
-        if short and held != 1:  # one record may wait for the rest of its block (input.md)
+        lines = final.get(EVENT_COUNTERS[1], 0.0) - quiet.get(EVENT_COUNTERS[1], 0.0)
+        # One record may wait for the rest of its block, one line for its line end
+        # (docs/input.md): nothing more.
+        if short and (held > 1 or lines > 1 or (held, lines) == (0, 0)):
             findings.append(f"{name}: after a quiet period, {len(short)} event counters are "
                             f"not the file's, e.g. {short[0]} {quiet.get(short[0])} "
                             f"!= {final[short[0]]}")  # fmt: skip
     return findings
+
+
+def _ended(
+    process: subprocess.Popen[bytes],
+    argv: list[str],
+    via: str,
+    *,
+    out: IO[bytes],
+    err: IO[bytes],
+    started: float,
+    timeout: float,
+) -> Run:
+    """The run of a process asked to stop: its status (None past the timeout, killed)
+    and what it wrote."""
+    try:
+        returncode: int | None = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        returncode = None
+    out.seek(0)
+    err.seek(0)
+    return Run(argv, via, returncode, out.read(), err.read(), time.monotonic() - started)
 
 
 def _said(err: IO[bytes], process: subprocess.Popen[bytes], what: bytes) -> bool:

@@ -108,3 +108,19 @@ def cut_sessions(whole: str, cut: int) -> int:
 def conformed(table: pa.Table, what: str) -> pa.Table:
     """An engine's table in the Arrow schema (Spark's decimal SPIs back to uint64)."""
     return table.cast(EVENTS_SCHEMA if what == "events" else SESSIONS_SCHEMA)
+
+
+def writes_what_one_process_writes(
+    command: str, files: list[str], engine: list[str], capsys: Any
+) -> None:
+    """``command`` on five of ``files`` with the ``engine`` options prints what it prints
+    in one process, byte for byte."""
+    from ike_debuglog import cli
+
+    chosen = files[:3] + files[-2:]
+    here = [command, *chosen, "--year", str(YEAR), "--format", "jsonl"]
+    assert cli.main([*here, "--workers", "1"]) == 0
+    expected = capsys.readouterr().out
+    assert cli.main([*here, *engine]) == 0
+    assert capsys.readouterr().out == expected
+    assert expected.count("\n") > (1000 if command == "events" else 50)

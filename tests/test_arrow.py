@@ -411,3 +411,14 @@ def test_time_columns_are_the_wall_clock(tmp_path: Path) -> None:
         if e.timestamp is not None and e.timestamp.utcoffset() is not None
     ]
     assert utc.to_list() == [(s - s.utcoffset()).replace(tzinfo=None) for s in zoned]  # type: ignore[operator]
+
+
+def test_the_command_line_imports_pyarrow_only_for_what_needs_it() -> None:
+    # pyarrow costs 0.2 s and 60 MB at start-up: `events`, `sessions` of one file and the
+    # other commands never pay it (the benchmark times whole commands).
+    import subprocess
+    import sys
+
+    code = "import sys, ike_debuglog.cli; print('pyarrow' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"

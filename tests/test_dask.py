@@ -22,9 +22,9 @@ from fleet_cases import (
     sessions_here,
     verdicts,
     verdicts_of_models,
+    writes_what_one_process_writes,
 )
 
-from ike_debuglog import cli
 from ike_debuglog import dask as engine
 
 
@@ -75,11 +75,5 @@ def test_a_session_cut_across_files_is_one_verdict(client: Client, tmp_path: Pat
 def test_command_line_writes_what_one_process_writes(
     client: Client, files: list[str], command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    chosen = files[:3] + files[-2:]
-    here = [command, *chosen, "--year", str(YEAR), "--format", "jsonl"]
-    assert cli.main([*here, "--workers", "1"]) == 0
-    expected = capsys.readouterr().out
-    address = client.scheduler.address
-    assert cli.main([*here, "--engine", "dask", "--scheduler", address]) == 0
-    assert capsys.readouterr().out == expected
-    assert expected.count("\n") > (1000 if command == "events" else 50)
+    engine = ["--engine", "dask", "--scheduler", client.scheduler.address]
+    writes_what_one_process_writes(command, files, engine, capsys)

@@ -45,3 +45,30 @@ def test_ctrl_c_gives_what_following_holds(tmp_path: Path, text: str) -> None:
     covered = [n for e in events for n in range(e["line"], e["end_line"] + 1)]
     assert covered == list(range(1, text.count("\n") + 2))
     assert text.rsplit("\n", 1)[1].strip() in json.dumps(events[-1])
+
+
+def test_a_compressed_file_is_followed_as_it_is_written(tmp_path: Path) -> None:
+    # `program | gzip > log.gz`: the archive ends only when the writer does; reading at its
+    # current end is waiting for the rest, not an archive cut short.
+    import gzip
+
+    text = "".join(f"IKEv2-PROTO-3: line {n}\n" for n in range(1, 14))
+    packed = gzip.compress(text.encode())
+    log = tmp_path / "live.log.gz"
+    log.write_bytes(b"")
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "ike_debuglog.cli", "events", str(log), "--follow",
+         "--include-unrecognized"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    time.sleep(1.5)
+    with log.open("ab") as growing:
+        growing.write(packed[: len(packed) // 2])
+        growing.flush()
+        time.sleep(1.5)
+        growing.write(packed[len(packed) // 2 :])
+    time.sleep(2.5)
+    follower.send_signal(signal.SIGINT)
+    out, err = follower.communicate(timeout=60)
+    assert follower.returncode == 130, err
+    assert out.count(b"\n") == 13

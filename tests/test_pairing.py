@@ -54,7 +54,7 @@ def _clock(stamp: Any) -> str | None:
 
 
 def test_every_case_has_expectations() -> None:
-    assert len(CASES) == 7
+    assert len(CASES) == 9
     for case in CASES:
         assert (ROOT / case / "expected.yaml").is_file(), case
 
@@ -173,6 +173,7 @@ def test_lost_responses_are_explained_with_both_sides() -> None:
     assert pair.explanation is not None
     assert "hub answered and spoke-5 never got the answer" in pair.explanation
     assert "received 4 of the 5 messages spoke-5 sent" in pair.explanation
+    assert "look at the way back from hub to spoke-5" in pair.explanation  # what to check
 
 
 @pytest.mark.parametrize("case", _paired_cases())
@@ -214,10 +215,16 @@ def test_mismatch_side_by_side(case: str) -> None:
                 continue
             assert offered.get(name) == value, name
     if expected.get("expected", {}).get("in_logs", True) is False:
-        # What the refuser expects is its configuration: no row may claim a difference.
+        # What the refuser expects is its configuration: a row may claim a difference only
+        # where the refuser's log proves it refused that attribute (its PFS group, the
+        # identity no profile matched), and then without an expected value.
+        proven = expected.get("proven_by_logs", [])
         assert mismatch.expected_in_logs is False
-        assert mismatch.differing == []
-        assert all(row.differs is None for row in mismatch.rows)
+        assert mismatch.differing == proven
+        assert {row.attribute: row.differs for row in mismatch.rows if row.differs is not None} == {
+            name: True for name in proven
+        }
+        assert all(row.expected is None for row in mismatch.rows)
         assert "does not print what it expects" in mismatch.sentence
     else:
         assert sorted(mismatch.differing) == sorted(expected["differing"])
@@ -228,6 +235,50 @@ def test_mismatch_side_by_side(case: str) -> None:
             "branch-2 offers AES-CBC-128 / SHA256 / SHA256 / group 14, "
             "hub-1.example.net expects AES-GCM-256 / SHA512 / group 19"
         )
+
+
+def test_pfs_and_identity_mismatches_name_what_was_refused() -> None:
+    # hq-2 line 66 prints the PFS group that arrived, line 67 accepts the attributes, 83-84
+    # refuse the proposal: the PFS group is what its crypto map refused.
+    (pair,) = _run("ikev1-pfs-group-mismatch")[1]
+    assert pair.mismatch is not None
+    assert pair.mismatch.sentence == (
+        "br-8 offers esp-aes 256 esp-sha256-hmac / ESP_AES / 256 / HMAC-SHA256 / group 14 / "
+        "Tunnel; hq-2 refuses its PFS group 14, and its log does not print what it expects "
+        "(its configuration does)"
+    )
+    assert (pair.mismatch.lines_a, pair.mismatch.lines_b) == ([2], [57])
+    # spoke-7 line 26 constructs its IDi; hub line 29 searches by it, line 30 finds no profile.
+    (pair,) = _run("ikev2-identity-mismatch")[1]
+    assert pair.mismatch is not None
+    assert pair.mismatch.sentence == (
+        "spoke-7 offers identity spoke-7.example.net (FQDN); hub refuses its identity "
+        "spoke-7.example.net, and its log does not print what it expects (its configuration "
+        "does)"
+    )
+    assert (pair.mismatch.lines_a, pair.mismatch.lines_b) == ([26], [29])
+    assert pair.explanation is not None and pair.explanation.startswith(
+        "hub refused (authentication_failed): spoke-7 offers identity"
+    )
+
+
+def test_an_authentication_failure_no_identity_explains_has_no_mismatch() -> None:
+    # The same pair with the hub's profile found (its peer identity row not refused): the
+    # failure is then the key or a certificate, and no identity row may be blamed.
+    located, _ = _run("ikev2-identity-mismatch")
+    cleared = []
+    for item in located:
+        findings = [
+            f.model_copy(
+                update={"proposals": [p.model_copy(update={"accepted": None}) for p in f.proposals]}
+            )
+            for f in item.session.findings
+        ]
+        session = item.session.model_copy(update={"findings": findings})
+        cleared.append(Located(item.file, session, item.group))
+    (pair,) = pair_sessions(cleared)
+    assert pair.reason == "authentication_failed"
+    assert pair.mismatch is None
 
 
 def test_two_routers_files_are_not_rejoined_as_one() -> None:

@@ -185,7 +185,7 @@ def test_the_json_schema_documents_the_new_fields() -> None:
     assert {"cause", "proposals", "mismatch"} <= set(finding)
     row = schema["$defs"]["Proposal"]
     assert set(row["properties"]["what"]["enum"]) == {
-        "ike", "esp", "ah", "isakmp_policy", "transform_set", "traffic_selectors",
+        "ike", "esp", "ah", "isakmp_policy", "transform_set", "traffic_selectors", "identity",
     }  # fmt: skip
 
 

@@ -291,3 +291,34 @@ def test_a_lost_message_stops_half_way() -> None:
     svg = ladder_svg(lanes, arrows)
     assert svg.count('class="cross"') == 1 and svg.count('class="head"') == 1
     assert "hub &lt;b&gt;" in svg and "line spoke 3 / hub 7" in svg and "(lost)" in svg
+
+
+PAIRED = Path(__file__).parent / "fixtures" / "paired"
+
+
+def test_a_pair_shows_both_routers_in_one_ladder(page: Page, tmp_path: Path) -> None:
+    # The hub answered, the spoke never got the answers (expected.yaml: every response
+    # lost); the spoke's first request was lost too.
+    case = PAIRED / "ikev2-lost-response"
+    page.open(_report(tmp_path, case / "spoke-5.log", case / "hub.log"))
+    blocks = page.js(
+        "Array.from(document.querySelectorAll('.finding.pair h4')).map(h => h.textContent)"
+    )
+    assert len(blocks) == 2  # each side's section names the other
+    assert any("hub.log" in block for block in blocks)
+    assert any("spoke-5.log" in block for block in blocks)
+    crosses = page.js("document.querySelectorAll('svg.ladder .cross').length")
+    assert crosses >= 2 * 4  # four responses lost, drawn in both sides' sections
+    text = page.js("document.body.innerText")
+    assert "never got the answer" in text
+
+
+def test_a_proposal_mismatch_is_side_by_side(page: Page, tmp_path: Path) -> None:
+    case = PAIRED / "ikev2-proposal-mismatch"
+    page.open(_report(tmp_path, case / "branch-2.log", case / "hub-1.log"))
+    differs = page.js(
+        "Array.from(document.querySelectorAll('.finding.pair table.proposals tbody tr'))"
+        ".filter(r => r.cells[3].textContent === 'yes').map(r => r.cells[0].textContent)"
+    )
+    # expected.yaml: encryption, prf, integrity and the DH group differ (once per side).
+    assert {"encryption", "prf", "dh_group"} <= set(differs)

@@ -22,10 +22,10 @@ from fleet_cases import (
     sessions_here,
     verdicts,
     verdicts_of_models,
+    writes_what_one_process_writes,
 )
 from pyspark.sql import SparkSession
 
-from ike_debuglog import cli
 from ike_debuglog import spark as engine
 
 # PySpark 4.x warns about pandas 3 on every Arrow UDF; nothing here goes through pandas.
@@ -78,10 +78,4 @@ def test_a_session_cut_across_files_is_one_verdict(spark: SparkSession, tmp_path
 def test_command_line_writes_what_one_process_writes(
     spark: SparkSession, files: list[str], command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    chosen = files[:3] + files[-2:]
-    here = [command, *chosen, "--year", str(YEAR), "--format", "jsonl"]
-    assert cli.main([*here, "--workers", "1"]) == 0
-    expected = capsys.readouterr().out
-    assert cli.main([*here, "--engine", "spark"]) == 0  # on the active session
-    assert capsys.readouterr().out == expected
-    assert expected.count("\n") > (1000 if command == "events" else 50)
+    writes_what_one_process_writes(command, files, ["--engine", "spark"], capsys)  # active session

@@ -58,7 +58,9 @@ class ChildSa(Frozen):
 
 
 #: What a row of a finding's ``proposals`` is (docs/sessions.md, "Proposals").
-ProposalWhat = Literal["ike", "esp", "ah", "isakmp_policy", "transform_set", "traffic_selectors"]
+ProposalWhat = Literal[
+    "ike", "esp", "ah", "isakmp_policy", "transform_set", "traffic_selectors", "identity"
+]
 
 
 def _absent(value: Any) -> bool:

@@ -34,6 +34,7 @@ from ..events import (
     Ikev1Notify,
     Ikev1Status,
     Ikev1Transform,
+    Ikev2Policy,
     Ikev2Proposal,
     Ikev2Status,
     IpsecMessage,
@@ -56,7 +57,7 @@ _IKE_SA_EXCHANGES: Final = frozenset({"IKE_SA_INIT", "main_mode", "aggressive_mo
 ATTRIBUTE_ORDER: Final = (
     "transform", "encryption", "key_length", "prf", "integrity", "hash", "dh_group", "auth",
     "esn", "encapsulation", "mode", "lifetime_seconds", "lifetime_kb", "transforms",
-    "local_proxy", "remote_proxy",
+    "local_proxy", "remote_proxy", "identity", "identity_type",
 )  # fmt: skip
 #: The attributes a mismatch compares and names (lifetimes are negotiated, never refused).
 _COMPARED: Final = (
@@ -98,7 +99,40 @@ def explain(finding: Finding, session: SessionLookups) -> Finding:
         return finding
     if finding.reason in PROPOSAL_REASONS or finding.reason in SELECTOR_REASONS:
         return _explain_proposals(finding, session)
+    if finding.reason == "authentication_failed":
+        return _explain_identities(finding, session)
     return finding
+
+
+def _explain_identities(finding: Finding, session: SessionLookups) -> Finding:
+    """The identities of the failed IKE_AUTH as IOS printed them: this router's
+    (``Constructing IDi payload``) and the peer's (``Searching policy based on peer's
+    identity``), the peer's refused when no IKEv2 profile matched it (``IKEv2 profile not
+    found``): what the profile expects (``match identity remote``) is configuration."""
+    first, last = _window(finding, session)
+    rows: list[_Row] = []
+    for event in session.between(first, last):
+        if not isinstance(event, Ikev2Policy):
+            continue
+        if event.step in ("local_identity", "peer_identity") and event.identity:
+            side: Party = "local" if event.step == "local_identity" else "peer"
+            attributes = {"identity": event.identity}
+            if event.identity_type:
+                attributes["identity_type"] = event.identity_type
+            rows.append(_Row(side=side, what="identity", line=event.line, attributes=attributes))
+        elif event.step in ("profile_matched", "profile_not_found"):
+            for row in rows:
+                if row.side == "peer" and row.accepted is None:
+                    row.accepted = event.step == "profile_matched"
+    if not rows:
+        return finding
+    update: dict[str, object] = {"proposals": [row.freeze() for row in rows]}
+    refused = next((row for row in rows if row.accepted is False), None)
+    if refused is not None:
+        kind = refused.attributes.get("identity_type")
+        shown = refused.attributes["identity"] + (f" ({kind})" if kind else "")
+        update["mismatch"] = f"identity: no IKEv2 profile here matches the peer's identity {shown}"
+    return finding.model_copy(update=update)
 
 
 def _explain_proposals(finding: Finding, session: SessionLookups) -> Finding:

@@ -4,7 +4,11 @@ The refusing side's log is the richer one (IOS prints the peer's proposal as rec
 and its own policy); the offering side's log fills in what the refuser did not print.
 Traffic selectors are turned to the offerer's orientation (the refuser prints them
 mirrored: its local selector is the offerer's remote).  What a router expects of
-selectors is its crypto ACL, which no debug line prints: those rows say so.
+selectors is its crypto ACL, of a PFS group its crypto map, of an identity its IKEv2
+profile's ``match identity``: no debug line prints them, and those rows say so.  Where the
+refuser's log still proves which attribute it refused (a quick mode proposal refused for
+its PFS group, an identity no profile matched), that row differs though its expected
+value is unknown.
 """
 
 from __future__ import annotations
@@ -23,7 +27,14 @@ _WHAT: dict[str, tuple[MismatchWhat, tuple[str, ...]]] = {
     "ts_unacceptable": ("traffic_selectors", ("traffic_selectors",)),
     "proxy_identities_not_supported": ("traffic_selectors", ("traffic_selectors",)),
     "psk_mismatch": ("pre_shared_key", ()),
+    "authentication_failed": ("identity", ("identity",)),
 }
+#: A finding's ``cause`` -> the attribute it proves refused.
+_CAUSES = {"pfs": "dh_group"}
+#: How a proven attribute is named in the sentence.
+_NAMES = {"dh_group": "PFS group", "identity": "identity"}
+#: What goes before a value in the sentence.
+_PREFIX = {"local_proxy": "local ", "remote_proxy": "remote ", "identity": "identity "}
 _SELECTORS = ("local_proxy", "remote_proxy")
 #: Attributes that are not part of what is negotiated (left out of the rows).
 _IGNORED = frozenset({"lifetime_seconds", "lifetime_kb", "mode"})
@@ -33,7 +44,7 @@ def _rows(session: Session, reason: str, party: str, kinds: Sequence[str]) -> li
     return [
         row
         for finding in session.findings
-        if reason in (finding.reason, "no_proposal_chosen")
+        if finding.reason in (reason, "no_proposal_chosen")
         for row in finding.proposals
         if row.side == party and row.what in kinds
     ]
@@ -66,9 +77,11 @@ def side_by_side(
         return _key(offerer, expecter, labels)
     seen = _rows(sessions[expecter], reason, "peer", kinds)
     own = _rows(sessions[offerer], reason, "local", kinds)
-    policy = _rows(sessions[expecter], reason, "local", kinds)
-    if not seen and not own:
-        return None
+    # The refuser's own identity (its IDr) is not what it expects of the peer's.
+    policy = [] if what == "identity" else _rows(sessions[expecter], reason, "local", kinds)
+    proven = _proven(sessions[expecter], reason, seen)
+    if (not seen and not own) or (what == "identity" and not proven):
+        return None  # an authentication failure no identity explains: the key, a certificate
     kind = (seen or own)[0].what
     if kind in ("esp", "transform_set") and what == "ike":
         what = "esp"
@@ -91,7 +104,9 @@ def side_by_side(
             attribute=name,
             offered=offered.get(name),
             expected=expected.get(name),
-            differs=(offered.get(name) != expected.get(name)) if in_logs else None,
+            differs=(offered.get(name) != expected.get(name))
+            if in_logs
+            else (True if name in proven else None),
         )
         for name in names
     ]
@@ -103,24 +118,53 @@ def side_by_side(
         rows=rows,
         differing=[row.attribute for row in rows if row.differs],
         expected_in_logs=in_logs,
-        sentence=_sentence(rows, labels[offerer], labels[expecter], in_logs),
+        sentence=_sentence(rows, labels[offerer], labels[expecter], in_logs, proven),
         lines_a=sorted(set(lines.get("a", []))),
         lines_b=sorted(set(lines.get("b", []))),
     )
 
 
+def _proven(session: Session, reason: str, seen: Sequence[Proposal]) -> set[str]:
+    """The attributes the refuser's log shows it refused although it does not print what
+    it expects: the cause of its finding (``pfs``: the peer's PFS group; its transforms
+    and proxies were accepted), or the peer's identity no IKEv2 profile matched."""
+    proven = {
+        _CAUSES[finding.cause]
+        for finding in session.findings
+        if finding.reason == reason and finding.cause in _CAUSES
+    }
+    proven.update("identity" for row in seen if row.what == "identity" and row.accepted is False)
+    return proven
+
+
 def _values(rows: Sequence[MismatchRow], offered: bool) -> str:
-    values = [
-        (f"{row.attribute.removesuffix('_proxy')} " if row.attribute in _SELECTORS else "") + value
-        for row in rows
-        if (value := row.offered if offered else row.expected)
-    ]
-    return " / ".join(values) or "nothing printed"
+    values = {row.attribute: v for row in rows if (v := row.offered if offered else row.expected)}
+    kind = values.pop("identity_type", None)
+    if kind and "identity" in values:
+        values["identity"] += f" ({kind})"
+    shown = [_PREFIX.get(name, "") + value for name, value in values.items()]
+    return " / ".join(shown) or "nothing printed"
 
 
-def _sentence(rows: Sequence[MismatchRow], offerer: str, expecter: str, in_logs: bool) -> str:
+def _named(row: MismatchRow) -> str:
+    value = row.offered or ""
+    if row.attribute == "dh_group":  # "PFS group 14", not "PFS group group 14"
+        value = value.removeprefix("group ")
+    return f"{_NAMES.get(row.attribute, row.attribute)} {value}"
+
+
+def _sentence(
+    rows: Sequence[MismatchRow], offerer: str, expecter: str, in_logs: bool, proven: set[str]
+) -> str:
     if in_logs:
         return f"{offerer} offers {_values(rows, True)}, {expecter} expects {_values(rows, False)}"
+    refused = [_named(row) for row in rows if row.attribute in proven and row.offered]
+    if refused:
+        return (
+            f"{offerer} offers {_values(rows, True)}; {expecter} refuses its "
+            f"{', '.join(refused)}, and its log does not print what it expects (its "
+            "configuration does)"
+        )
     return (
         f"{offerer} offers {_values(rows, True)}; {expecter} refuses them and its log does "
         "not print what it expects (its configuration does)"

@@ -20,7 +20,7 @@ SideName = Literal["a", "b"]
 #: What the clock offset rests on: send/receive pairs in both directions (an estimate with
 #: an uncertainty), one direction only (a bound, off by the unknown one-way delay), none.
 ClockBasis = Literal["both_directions", "a_to_b_only", "b_to_a_only", "none"]
-MismatchWhat = Literal["ike", "esp", "traffic_selectors", "pre_shared_key"]
+MismatchWhat = Literal["ike", "esp", "traffic_selectors", "pre_shared_key", "identity"]
 
 
 class PairSide(Frozen):
@@ -104,7 +104,8 @@ class PairMismatch(Frozen):
     offered_by: SideName
     expected_by: SideName
     rows: list[MismatchRow] = Field(default_factory=list)
-    #: The attributes that differ, where both values are known (or, for the key, proven).
+    #: The attributes that differ, where both values are known, or where the refusing side's
+    #: log proves it refused that attribute (the key, the PFS group, the identity).
     differing: list[str] = Field(default_factory=list)
     #: false when what the refusing side expected is configuration no debug line prints.
     expected_in_logs: bool = True

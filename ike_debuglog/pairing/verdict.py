@@ -106,7 +106,9 @@ def explanation(
             parts.append(
                 f"{labels['b']} answered and {labels['a']} never got the answer: "
                 f"{len(lost)} of {len(mine)} messages {labels['b']} sent were lost on the way "
-                f"(the log of {labels['a']} covers the time)"
+                f"(the log of {labels['a']} covers the time); look at the way back from "
+                f"{labels['b']} to {labels['a']}: a firewall, NAT or asymmetric route that "
+                f"lets the requests through drops the answers (UDP 500 and 4500)"
             )
         else:
             parts.append(

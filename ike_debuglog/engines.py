@@ -12,11 +12,11 @@ from contextlib import closing
 import polars as pl
 import pyarrow as pa
 
-from ..arrow import EVENTS_SCHEMA, SESSIONS_SCHEMA, batch_table, sessions_table
-from ..pairing.routers import located_sessions
-from ..pipeline import run
-from ..reading import open_log
-from .stage1 import FileResult, file_result
+from .arrow import EVENTS_SCHEMA, SESSIONS_SCHEMA, batch_table, sessions_table
+from .fleet import FileResult, file_result
+from .pairing.routers import located_sessions
+from .pipeline import run
+from .reading import open_log
 
 
 def file_events(
