@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 import pyparsing as pp
+from pydantic import BaseModel
 
 from .events import (
     Event,
@@ -477,14 +478,36 @@ def event_from_message(message: Message) -> Event:
             result = None if target is None else run(rule.grammar, target)
             if result is not None:
                 try:
-                    return rule.event(Match(result, message, rule.name, record.prefix))
+                    event = rule.event(Match(result, message, rule.name, record.prefix))
                 except (ValueError, OverflowError):
                     # A value no model can hold (a number of thousands of digits): the
                     # record is reported as it is, never a crash.
                     break
+                if not _fits(event):
+                    break  # a number past 64 bits: IOS prints none; no column holds it
+                return event
             if rule.final:
                 break
     return Unrecognized.from_message(message, look_of(text))
+
+
+#: The numbers an event may hold: 64-bit signed, and unsigned for SPIs (a notify's SPI
+#: prints as a 64-bit decimal), as the Arrow schema and every column store them.
+_SIGNED: Final = 1 << 63
+_UNSIGNED: Final = 1 << 64
+
+
+def _fits(value: object, name: str = "") -> bool:
+    """Whether every number in an event fits its column (walks nested models and lists)."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -_SIGNED <= value < (_UNSIGNED if name == "spi" else _SIGNED)
+    if isinstance(value, list):
+        return all(_fits(item, name) for item in value)
+    if isinstance(value, BaseModel):
+        return all(_fits(item, key) for key, item in vars(value).items())
+    return True
 
 
 __all__ = [

@@ -422,3 +422,37 @@ def test_the_command_line_imports_pyarrow_only_for_what_needs_it() -> None:
     code = "import sys, ike_debuglog.cli; print('pyarrow' in sys.modules)"
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "False"
+
+
+_HUGE = (
+    "*Nov 26 10:00:00.001: IKEv2:(SESSION ID = {sid},SA ID = 1):Sending Packet "
+    "[To 198.51.100.20:500/From 192.0.2.1:500/VRF i0:f0]\n"
+    "Initiator SPI : 6B2E91D4C07A3F58 - Responder SPI : 0000000000000000 Message id: {mid}\n"
+    "IKEv2 IKE_SA_INIT Exchange REQUEST\nPayload contents:\n SA KE N\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("sid", "mid"),
+    [
+        ("1", str(1 << 63)),
+        (str(1 << 63), "0"),
+        ("1", "184467440737095516160"),
+        ("99" * 10, "7"),
+    ],
+)
+@pytest.mark.parametrize("copies", [0, 40])  # alone (Python), amid a large batch (columns)
+def test_a_number_past_64_bits_is_unrecognised_and_parquet_holds(
+    tmp_path: Path, sid: str, mid: str, copies: int
+) -> None:
+    # IOS prints no such number; a hostile one made the Arrow conversion crash.
+    example = (ROOT / "examples" / "show-logging-ikev2.log").read_text()
+    log = tmp_path / "huge.log"
+    log.write_text(example * copies + _HUGE.format(sid=sid, mid=mid) + example * (copies // 4))
+    events = list(parse_file(log, year=2026))
+    (odd,) = [e for e in events if f"ID = {sid},SA" in getattr(e, "text", "") and mid in e.text]
+    assert odd.kind == "unrecognized"
+    assert main(["events", str(log), "--year", "2026", "--format", "parquet",
+                 "--include-unrecognized", "-o", str(tmp_path / "out")]) == 0  # fmt: skip
+    read = pq.read_table(tmp_path / "out" / "events.parquet")
+    assert read.num_rows == len(events)
