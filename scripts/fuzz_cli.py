@@ -295,12 +295,7 @@ def run_cli(argv: list[str], data: bytes, path: Path, *, via: str, timeout: floa
             )
             process.stdin.close()
             feeder.start()
-        try:
-            returncode: int | None = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            returncode = None
+        returncode = _waited(process, timeout)
         if feeder is not None:
             feeder.join(timeout=5)
         out.seek(0)
@@ -756,15 +751,20 @@ def _ended(
 ) -> Run:
     """The run of a process asked to stop: its status (None past the timeout, killed)
     and what it wrote."""
-    try:
-        returncode: int | None = process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        returncode = None
+    returncode = _waited(process, timeout)
     out.seek(0)
     err.seek(0)
     return Run(argv, via, returncode, out.read(), err.read(), time.monotonic() - started)
+
+
+def _waited(process: subprocess.Popen[bytes], timeout: float) -> int | None:
+    """The process's exit status, or None when it ran past ``timeout`` (then killed)."""
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
 
 
 def _said(err: IO[bytes], process: subprocess.Popen[bytes], what: bytes) -> bool:

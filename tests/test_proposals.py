@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, load_meta
+from ikev2_blocks import ikev2_block
 
 from ike_debuglog import REASONS, Finding, Session, correlate, parse_file, parse_text
 from ike_debuglog.cli import main
@@ -258,22 +259,10 @@ def test_ikev2_responder_compares_received_and_expected_policies() -> None:
     )
 
 
-def _packet(sent: bool, message_id: int, exchange: str, payloads: str, *, response: bool) -> str:
-    """An IKEv2 packet block of this router (192.0.2.1) with 203.0.113.9."""
-    ends = "To 203.0.113.9:500/From 192.0.2.1:500" if sent else "From 203.0.113.9:500/To 192.0.2.1:500"  # fmt: skip
-    responder = "0000000000000000" if exchange == "IKE_SA_INIT" and not response else "5555666677778888"  # fmt: skip
-    return (
-        f"IKEv2:(SESSION ID = 9,SA ID = 1):{'Sending' if sent else 'Received'} Packet [{ends}/VRF i0:f0]\n"
-        f"Initiator SPI : 1111222233334444 - Responder SPI : {responder} Message id: {message_id}\n"
-        f"IKEv2 {exchange} Exchange {'RESPONSE' if response else 'REQUEST'}\n"
-        f"Payload contents:\n {payloads}\n\n"
-    )
-
-
 def _exchange(packet: str, message_id: int, exchange: str, payloads: str) -> str:
     """A packet of an exchange this router initiated: its request sent, its response received."""
     sent = packet == "Sending"
-    return _packet(sent, message_id, exchange, payloads, response=not sent)
+    return ikev2_block(sent, message_id, exchange, payloads, response=not sent)
 
 
 def _esp(transforms: str, count: int) -> str:
@@ -420,11 +409,11 @@ CERTIFICATE_ERROR = (
 
 def test_an_ikev2_responder_refusing_an_expired_certificate_says_so() -> None:
     text = (
-        _packet(False, 0, "IKE_SA_INIT", "SA KE N VID", response=False)
-        + _packet(True, 0, "IKE_SA_INIT", "SA KE N VID CERTREQ", response=True)
-        + _packet(False, 1, "IKE_AUTH", "VID IDi CERT CERTREQ AUTH SA TSi TSr", response=False)
+        ikev2_block(False, 0, "IKE_SA_INIT", "SA KE N VID", response=False)
+        + ikev2_block(True, 0, "IKE_SA_INIT", "SA KE N VID CERTREQ", response=True)
+        + ikev2_block(False, 1, "IKE_AUTH", "VID IDi CERT CERTREQ AUTH SA TSi TSr", response=False)
         + CERTIFICATE_ERROR
-        + _packet(True, 1, "IKE_AUTH", "NOTIFY(AUTHENTICATION_FAILED)", response=True)
+        + ikev2_block(True, 1, "IKE_AUTH", "NOTIFY(AUTHENTICATION_FAILED)", response=True)
     )
     finding = _text_failure(text)
     assert (finding.reason, finding.cause) == ("authentication_failed", "certificate_expired")

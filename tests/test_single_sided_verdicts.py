@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, load_meta
+from ikev2_blocks import ikev2_block
 
 from ike_debuglog import Session, correlate, parse_file, parse_text
 from ike_debuglog.render.sessions import proposals_table
@@ -21,21 +22,9 @@ def _sessions(log: Path) -> list[Session]:
     return correlate(parse_file(log, year=load_meta(log)["year"]))
 
 
-def _packet(sent: bool, message_id: int, exchange: str, payloads: str, *, response: bool) -> str:
-    """An IKEv2 packet block of this router (192.0.2.1), the responder, with 203.0.113.9."""
-    ends = "To 203.0.113.9:500/From 192.0.2.1:500" if sent else "From 203.0.113.9:500/To 192.0.2.1:500"  # fmt: skip
-    responder = "0000000000000000" if exchange == "IKE_SA_INIT" and not response else "5555666677778888"  # fmt: skip
-    return (
-        f"IKEv2:(SESSION ID = 9,SA ID = 1):{'Sending' if sent else 'Received'} Packet [{ends}/VRF i0:f0]\n"
-        f"Initiator SPI : 1111222233334444 - Responder SPI : {responder} Message id: {message_id}\n"
-        f"IKEv2 {exchange} Exchange {'RESPONSE' if response else 'REQUEST'}\n"
-        f"Payload contents:\n {payloads}\n\n"
-    )
-
-
 def _asked(message_id: int, exchange: str, payloads: str = "ENCR") -> str:
     """The peer's request received."""
-    return _packet(False, message_id, exchange, payloads, response=False)
+    return ikev2_block(False, message_id, exchange, payloads, response=False)
 
 
 def _answered(
@@ -43,7 +32,7 @@ def _answered(
 ) -> str:
     """This router's response sent (``again``: after IOS's ``Retransmitting packet``)."""
     note = "IKEv2:(SESSION ID = 9,SA ID = 1):Retransmitting packet\n" if again else ""
-    return note + _packet(True, message_id, exchange, payloads, response=True)
+    return note + ikev2_block(True, message_id, exchange, payloads, response=True)
 
 
 # 1. A responder receiving the same request again and answering again ------------------
@@ -144,11 +133,13 @@ def test_an_ikev2_child_sa_refused_by_the_peer_keeps_no_verdict_on_its_proposal(
         "Payload contents: \n VID IDi AUTH SA TSi TSr NOTIFY(INITIAL_CONTACT)\n"
     )
     text = (
-        _packet(True, 0, "IKE_SA_INIT", "SA KE N", response=False)
-        + _packet(False, 0, "IKE_SA_INIT", "SA KE N", response=True)
+        ikev2_block(True, 0, "IKE_SA_INIT", "SA KE N", response=False)
+        + ikev2_block(False, 0, "IKE_SA_INIT", "SA KE N", response=True)
         + esp
-        + _packet(True, 1, "IKE_AUTH", "ENCR", response=False)
-        + _packet(False, 1, "IKE_AUTH", "VID IDr AUTH NOTIFY(NO_PROPOSAL_CHOSEN)", response=True)
+        + ikev2_block(True, 1, "IKE_AUTH", "ENCR", response=False)
+        + ikev2_block(
+            False, 1, "IKE_AUTH", "VID IDr AUTH NOTIFY(NO_PROPOSAL_CHOSEN)", response=True
+        )
     )
     (session,) = correlate(parse_text(text, year=2026))
     assert _failure(session) == ("no_proposal_chosen", [("local", "esp", None)])
