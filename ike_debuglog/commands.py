@@ -26,7 +26,15 @@ from .correlate import Correlator, Session
 from .drift import drift_batches
 from .errors import UsageError
 from .events import Event
-from .outputs import EXIT_FAILED, EXIT_OK, EXPORTS, compact, console_of, parquet_output
+from .outputs import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXPORTS,
+    compact,
+    console_of,
+    parquet_output,
+    sessions_summary,
+)
 from .pair_commands import (
     HostSessions,
     diagnose_pairs,
@@ -292,14 +300,10 @@ def _diagnose(args: argparse.Namespace) -> int:
     troubled: list[tuple[int, int]] = []  # (session id, offset in the spool)
     wanted: set[int] = set()
     out = sys.stdout
-    with (
-        tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace", newline="\n") as copy,
-        tempfile.TemporaryFile("w+b") as spool,
-    ):
-        again = inputs.regular_file(args.file)  # a file is read again for its evidence, not copied
-        lines = inputs.kept_lines(
-            inputs.line_batches(args.file, progress=args.file != "-"), None if again else copy
-        )
+    with ExitStack() as stack:
+        spool = stack.enter_context(tempfile.TemporaryFile("w+b"))
+        quoted = inputs.Quoted(args.file, stack)
+        lines = quoted.lines()
         hosts = HostSessions(args.file)  # a syslog server's file: its routers paired
         for session in Correlator().run_batches(run(lines, year=args.year, timezone=args.timezone)):
             counts[session.outcome] += 1
@@ -310,12 +314,7 @@ def _diagnose(args: argparse.Namespace) -> int:
                 wanted.update(n for f in session.findings for n in f.evidence)
         pairs = hosts.pairs()
         wanted.update(n for pair in pairs for f in pair.findings for n in f.evidence)
-        if again:
-            with closing(open_log(args.file)) as reader:  # the same lines the parser read
-                text = inputs.lines_at(reader, wanted)
-        else:
-            copy.seek(0)
-            text = inputs.lines_at(copy, wanted)
+        text = quoted.text(wanted)
         diagnose_pairs(pairs, out, lambda _, number: text.get(number))
         together = {session_id for _, session_id in paired(pairs)}
         for session_id, offset in sorted(troubled):
@@ -324,12 +323,7 @@ def _diagnose(args: argparse.Namespace) -> int:
             spool.seek(offset)
             session = Session.model_validate_json(spool.readline())
             out.write("\n".join([*diagnosis(session, text.get), ""]) + "\n")
-    summary = ", ".join(
-        f"{counts[o]} {o}" for o in ("established", "failed", "incomplete") if counts[o]
-    )
-    total = counts.total()
-    noun = "session" if total == 1 else "sessions"
-    out.write(f"{total} {noun}" + (f": {summary}" if summary else "") + "\n")
+    out.write(sessions_summary(counts) + "\n")
     return EXIT_FAILED if troubled else EXIT_OK
 
 
@@ -452,24 +446,12 @@ def _report(args: argparse.Namespace) -> int:
         raise UsageError(f"{output}: cannot write a file there (before reading the logs)")
     report = Report(details=args.details)
     with ExitStack() as stack:
-        copies: list[IO[str] | None] = []
-        for index, path in enumerate(files):
-            again = inputs.regular_file(path)
-            copy = None if again else stack.enter_context(_line_copy())
-            lines = inputs.kept_lines(inputs.line_batches(path, progress=path != "-"), copy)
-            for session in Correlator().run_batches(
-                run(lines, year=args.year, timezone=args.timezone)
-            ):
+        quoted = [inputs.Quoted(path, stack) for path in files]
+        for index, source in enumerate(quoted):
+            batches = run(source.lines(), year=args.year, timezone=args.timezone)
+            for session in Correlator().run_batches(batches):
                 report.add(index, session)
-            copies.append(copy)
-        texts = []
-        for index, (path, copy) in enumerate(zip(files, copies, strict=True)):
-            if copy is None:
-                with closing(open_log(path)) as reader:
-                    texts.append(inputs.lines_at(reader, report.wanted(index)))
-            else:
-                copy.seek(0)
-                texts.append(inputs.lines_at(copy, report.wanted(index)))
+        texts = [source.text(report.wanted(index)) for index, source in enumerate(quoted)]
         names = ["standard input" if path == "-" else path for path in files]
         page = report.html(names, texts)
     if args.output == "-":
@@ -481,10 +463,6 @@ def _report(args: argparse.Namespace) -> int:
         except OSError as error:
             raise UsageError(f"{args.output}: cannot write ({error.strerror})") from error
     return EXIT_OK
-
-
-def _line_copy() -> IO[str]:
-    return tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace", newline="\n")
 
 
 def _schema(args: argparse.Namespace) -> int:

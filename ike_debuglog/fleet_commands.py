@@ -15,7 +15,15 @@ from typing import Any
 from . import inputs
 from .correlate import Session
 from .errors import UsageError
-from .outputs import EXIT_FAILED, EXIT_OK, EXPORTS, compact, console_of, parquet_output
+from .outputs import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXPORTS,
+    compact,
+    console_of,
+    parquet_output,
+    sessions_summary,
+)
 from .pair_commands import diagnose_pairs, paired, print_pairs, write_pairs
 from .pairing import Pair
 from .parse import _checked_files, in_workers
@@ -130,11 +138,6 @@ def diagnose_files(args: argparse.Namespace) -> int:
             args.file, path, {n for f in session.findings for n in f.evidence}
         )
         out.write(f"{path}: " + "\n".join([*diagnosis(session, text.get), ""]) + "\n")
-    summary = ", ".join(
-        f"{counts[o]} {o}" for o in ("established", "failed", "incomplete") if counts[o]
-    )
-    total = counts.total()
-    noun = "session" if total == 1 else "sessions"
     both = f", {len(pairs)} paired ({shown} in trouble)" if pairs else ""
-    out.write(f"{total} {noun}" + (f": {summary}" if summary else "") + both + "\n")
+    out.write(sessions_summary(counts, both) + "\n")
     return EXIT_FAILED if troubled else EXIT_OK

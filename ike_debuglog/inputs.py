@@ -8,9 +8,10 @@ import os
 import signal
 import stat
 import sys
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import closing
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import IO, TextIO
 
@@ -173,17 +174,37 @@ def text_across(files: list[str], first: str, wanted: set[int]) -> dict[int, str
     """The text of line numbers counted from the start of ``first`` on into the files
     after it (a session rejoined across files numbers its lines so), in one pass over
     each file, none held whole."""
-    found: dict[int, str] = {}
-    if not wanted:
-        return found
-    last = max(wanted)
-    before = 0
-    for path in files[files.index(first) :]:
-        with closing(open_log(path)) as log:
-            for line in log:
-                before += 1
-                if before in wanted:
-                    found[before] = line.strip()
-                if before >= last:
-                    return found
-    return found
+
+    def lines() -> Iterator[str]:
+        for path in files[files.index(first) :]:
+            with closing(open_log(path)) as log:
+                yield from log
+
+    return lines_at(lines(), wanted)
+
+
+class Quoted:
+    """An input whose lines a command quotes after reading it through (the evidence of
+    ``diagnose`` and ``report``): a regular file is read again; standard input, a named
+    pipe or ``<(...)`` is copied to a temporary file as its lines go by."""
+
+    def __init__(self, path: str, stack: ExitStack) -> None:
+        self.path = path
+        self._copy: IO[str] | None = None
+        if not regular_file(path):
+            copy = tempfile.TemporaryFile(  # noqa: SIM115 - the stack closes it
+                "w+", encoding="utf-8", errors="replace", newline="\n"
+            )
+            self._copy = stack.enter_context(copy)
+
+    def lines(self) -> Iterator[list[str] | None]:
+        """The input's batches of lines (see :func:`line_batches`), copied if need be."""
+        return kept_lines(line_batches(self.path, progress=self.path != "-"), self._copy)
+
+    def text(self, wanted: set[int]) -> dict[int, str]:
+        """The text of the ``wanted`` line numbers, once the input was read through."""
+        if self._copy is None:
+            with closing(open_log(self.path)) as reader:  # the same lines the parser read
+                return lines_at(reader, wanted)
+        self._copy.seek(0)
+        return lines_at(self._copy, wanted)

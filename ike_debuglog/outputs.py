@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -57,3 +58,13 @@ def parquet_output(args: argparse.Namespace) -> Path | None:
     from .render.parquet import output_folder  # pyarrow, only when Parquet is asked for
 
     return output_folder(args.output)
+
+
+def sessions_summary(counts: Counter[str], more: str = "") -> str:
+    """``diagnose``'s last line: ``3 sessions: 2 established, 1 failed`` (then ``more``)."""
+    summary = ", ".join(
+        f"{counts[o]} {o}" for o in ("established", "failed", "incomplete") if counts[o]
+    )
+    total = counts.total()
+    noun = "session" if total == 1 else "sessions"
+    return f"{total} {noun}" + (f": {summary}" if summary else "") + more

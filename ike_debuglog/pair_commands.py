@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 from rich.console import Console
 
 from .correlate import Session
+from .inputs import lines_at
 from .pairing import Coverage, Located, Pair, coverage, located_sessions, pair_sessions
 from .pairing.models import SideName
 from .reading import open_log
@@ -56,13 +57,8 @@ def _texts(pair: Pair) -> dict[SideName, dict[int, str]]:
         wanted = {n for f in pair.findings if f.side == name for n in f.evidence}
         found: dict[int, str] = {}
         if wanted:
-            last = max(wanted)
             with closing(open_log(side.file)) as reader:
-                for number, line in enumerate(reader, start=1):
-                    if number in wanted:
-                        found[number] = line.strip()
-                    if number >= last:
-                        break
+                found = lines_at(reader, wanted)
         texts[name] = found  # type: ignore[index]
     return texts
 

@@ -432,16 +432,13 @@ class LogReader:
         buffer = bytearray(size)
         try:
             count = self._raw.readinto(memoryview(buffer))
+            if not count and self._stopped is not None and self._stopped.error is not None:
+                raise self._stopped.error  # the archive broke where the lines end
         except (EOFError, OSError, lzma.LZMAError) as error:
             raise InputError(
                 f"{self.name}: reading stopped at line {self.lines}: {error}"
             ) from error
         if not count:
-            if self._stopped is not None and self._stopped.error is not None:
-                broken = self._stopped.error
-                raise InputError(
-                    f"{self.name}: reading stopped at line {self.lines}: {broken}"
-                ) from broken
             self.ended = True
             return []
         self.ended = False
